@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from clients.demo import is_seeded, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Build a realistic, deterministic demo office (once; a second run changes nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clients", type=int, default=4300)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--password", default="demo")
+
+    def handle(self, *args, clients: int, seed: int, password: str, **options):
+        if clients < 1:
+            self.stderr.write("--clients must be at least 1.")
+            raise SystemExit(2)
+        if is_seeded():
+            self.stdout.write("The demo office is already seeded; nothing changed.")
+            return
+        started = time.perf_counter()
+        result = seed_demo(
+            clients=clients,
+            seed=seed,
+            password=password,
+            progress=lambda msg: self.stdout.write(f"  … {msg}"),
+        )
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {result.clients:,} clients, {result.interviews:,} interviews and "
+                f"{result.plan_versions:,} plan versions in {result.teams} teams "
+                f"({result.advisers} advisers) in {seconds:.1f} s."
+            )
+        )
+        self.stdout.write(f"Demo logins (password: {password}):")
+        for username, who in result.users:
+            self.stdout.write(f"  {username:<14} {who}")

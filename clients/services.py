@@ -1,0 +1,147 @@
+"""Writes to clients: creation, status changes and moving clients between advisers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teams.models import Membership, Team
+from teams.policy import can_move_between_teams
+
+from . import identity
+from .models import Assignment, Client, Status, StatusChange
+
+
+@transaction.atomic
+def client_create(
+    *,
+    personal_identity_code: str,
+    first_name: str,
+    last_name: str,
+    team: Team,
+    status: str = Status.UNEMPLOYED,
+    registered_on: dt.date | None = None,
+    status_since: dt.date | None = None,
+    responsible_adviser: AbstractBaseUser | None = None,
+    language: str = "fi",
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    created_by: AbstractBaseUser | None = None,
+) -> Client:
+    from interviews.services import client_due_refresh
+
+    code = identity.normalize(personal_identity_code)
+    identity.validate_hetu(code)
+    registered_on = registered_on or timezone.localdate()
+    client = Client(
+        personal_identity_code=code,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        birth_date=identity.birth_date(code),
+        team=team,
+        status=status,
+        registered_on=registered_on,
+        status_since=status_since or registered_on,
+        responsible_adviser=responsible_adviser,
+        language=language,
+        email=email,
+        phone=phone,
+        address=address,
+    )
+    client.full_clean()
+    client.save()
+    StatusChange.objects.create(
+        client=client, new_status=status, effective_on=client.status_since, changed_by=created_by
+    )
+    client_due_refresh(client=client)
+    return client
+
+
+@transaction.atomic
+def client_status_change(
+    *,
+    client: Client,
+    status: str,
+    effective_on: dt.date,
+    changed_by: AbstractBaseUser,
+) -> Client:
+    """Change the job-seeker status; the due date follows from the rule for the new status."""
+    from interviews.services import client_due_refresh
+
+    if status not in Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if effective_on > timezone.localdate():
+        raise ValidationError({"effective_on": _("A status change cannot start in the future.")})
+    if effective_on < client.registered_on:
+        raise ValidationError(
+            {"effective_on": _("A status cannot start before the client registered.")}
+        )
+    if status == client.status:
+        return client
+    StatusChange.objects.create(
+        client=client,
+        old_status=client.status,
+        new_status=status,
+        effective_on=effective_on,
+        changed_by=changed_by,
+    )
+    client.status = status
+    client.status_since = effective_on
+    client.save(update_fields=["status", "status_since", "updated_at"])
+    client_due_refresh(client=client)
+    return client
+
+
+@transaction.atomic
+def clients_reassign(
+    *,
+    client_ids: Iterable[int],
+    to_adviser: AbstractBaseUser | None,
+    to_team: Team,
+    moved_by: AbstractBaseUser,
+) -> int:
+    """Move clients to another adviser (and team) in one action; every move is recorded.
+
+    Set-based: one read, one bulk insert of Assignment rows, one UPDATE per source team.
+    Raises PermissionDenied if the mover may not move any one of them.
+    """
+    if (
+        to_adviser is not None
+        and not Membership.objects.filter(user=to_adviser, team=to_team).exists()
+    ):
+        raise ValidationError({"to_adviser": _("The adviser is not a member of that team.")})
+    clients = list(
+        Client.objects.filter(pk__in=list(client_ids))
+        .select_related("team")
+        .select_for_update(of=("self",))
+        .only("pk", "team", "responsible_adviser_id")
+    )
+    if not clients:
+        return 0
+    for team in {c.team for c in clients}:
+        if not can_move_between_teams(moved_by, team, to_team):
+            raise PermissionDenied(_("You may not move clients of %(team)s.") % {"team": team})
+    batch = uuid.uuid4()
+    Assignment.objects.bulk_create(
+        Assignment(
+            client_id=c.pk,
+            from_team_id=c.team_id,
+            to_team=to_team,
+            from_adviser_id=c.responsible_adviser_id,
+            to_adviser=to_adviser,
+            moved_by=moved_by,
+            batch=batch,
+        )
+        for c in clients
+    )
+    return Client.objects.filter(pk__in=[c.pk for c in clients]).update(
+        team=to_team, responsible_adviser=to_adviser, updated_at=timezone.now()
+    )

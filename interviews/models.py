@@ -1,0 +1,169 @@
+"""Appointments, interviews and the due engine's run records."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+from .choices import AppointmentStatus, Channel, InterviewKind, Outcome
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def upcoming(self, now) -> AppointmentQuerySet:
+        return self.filter(status=AppointmentStatus.BOOKED, starts_at__gte=now)
+
+
+class Appointment(models.Model):
+    """A booked time with the client: better than a call at a random time."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("adviser"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    video_link = models.URLField(_("video link"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.BOOKED,
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["adviser", "starts_at"], name="appointment_adviser"),
+            models.Index(fields=["client", "starts_at"], name="appointment_client"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="appointment_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AppointmentStatus.values), name="appointment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=480),
+                name="appointment_duration_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.starts_at:%Y-%m-%d %H:%M} ({self.get_channel_display()})"
+
+
+class InterviewQuerySet(models.QuerySet):
+    def held(self) -> InterviewQuerySet:
+        return self.filter(outcome=Outcome.HELD)
+
+
+class Interview(models.Model):
+    """What happened at an interview time. Only a held interview resets the cycle."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="interviews")
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="interviews",
+        verbose_name=_("adviser"),
+    )
+    held_at = models.DateTimeField(_("held at"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=InterviewKind.choices, default=InterviewKind.PERIODIC
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="interview"
+    )
+    # A form's one-time key: a double submit finds the interview it already made.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    objects = InterviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+        indexes = [
+            models.Index(fields=["client", "-held_at"], name="interview_client"),
+            models.Index(fields=["held_at", "outcome", "channel"], name="interview_held"),
+            models.Index(fields=["adviser", "held_at"], name="interview_adviser"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="interview_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=InterviewKind.values), name="interview_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="interview_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True)
+                | (Q(duration_minutes__gte=1) & Q(duration_minutes__lte=480)),
+                name="interview_duration_range",
+            ),
+            # Never in the future: not after the moment it was recorded.
+            models.CheckConstraint(
+                condition=Q(held_at__lte=F("recorded_at")), name="interview_not_in_future"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.held_at:%Y-%m-%d} {self.get_outcome_display()}"
+
+
+class DueRun(models.Model):
+    """One run of the due engine: when, how long, how many clients changed state."""
+
+    class Mode(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        FULL = "full", _("Full recompute")
+
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True)
+    duration_ms = models.PositiveIntegerField(null=True)
+    changed = models.PositiveIntegerField(default=0)
+    skipped = models.BooleanField(
+        default=False, help_text=_("Another run held the lock, so this one did nothing.")
+    )
+    as_of = models.DateField(help_text=_("The day the states were computed for."))
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+        verbose_name = _("due run")
+        verbose_name_plural = _("due runs")
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} {self.started_at:%Y-%m-%d %H:%M} ({self.changed})"

@@ -1,0 +1,120 @@
+"""The interview rule, in one place: who must be interviewed, when, and the due state.
+
+Every caller (the due engine's SQL, a single client's refresh after an interview, the pages,
+the API and the reports) goes through this module, in Python for one client or as SQL
+expressions for every client at once. The two forms are tested against each other.
+
+The rule (the 2017 periodic-interview rule; parameters in settings):
+1. Clients whose status is in REQUIRED_STATUSES must be interviewed; others are "not required".
+2. If an interview was held since the client's current status began, the next one is due
+   INTERVIEW_INTERVAL_MONTHS calendar months after it.
+3. Otherwise the first interview is due INTERVIEW_FIRST_WITHIN_DAYS days after the status
+   began (history from before a pause does not count).
+4. Past the due date the client is overdue; within INTERVIEW_DUE_SOON_DAYS of it, due soon.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.fields import CharField, DateField
+
+from clients.models import Status
+from teoffice.db import AddDays, AddMonths
+
+from .choices import DueState
+
+REQUIRED_STATUSES: frozenset[str] = frozenset({Status.UNEMPLOYED, Status.LAID_OFF})
+
+
+def interval_months() -> int:
+    return settings.INTERVIEW_INTERVAL_MONTHS
+
+
+def first_within_days() -> int:
+    return settings.INTERVIEW_FIRST_WITHIN_DAYS
+
+
+def due_soon_days() -> int:
+    return settings.INTERVIEW_DUE_SOON_DAYS
+
+
+def must_be_interviewed(status: str) -> bool:
+    return status in REQUIRED_STATUSES
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the last day of that month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_due_date(
+    *, status: str, status_since: dt.date, last_held_on: dt.date | None
+) -> dt.date | None:
+    if not must_be_interviewed(status):
+        return None
+    if last_held_on is not None and last_held_on >= status_since:
+        return add_months(last_held_on, interval_months())
+    return status_since + dt.timedelta(days=first_within_days())
+
+
+def due_state(next_due: dt.date | None, today: dt.date) -> DueState:
+    if next_due is None:
+        return DueState.NOT_REQUIRED
+    if next_due < today:
+        return DueState.OVERDUE
+    if next_due <= today + dt.timedelta(days=due_soon_days()):
+        return DueState.DUE_SOON
+    return DueState.OK
+
+
+def covered_on(last_held_on: dt.date | None, day: dt.date) -> bool:
+    """Coverage: the last held interview is at most one interval old on `day`."""
+    return last_held_on is not None and add_months(last_held_on, interval_months()) >= day
+
+
+# --- The same rule as SQL expressions over Client rows ---------------------------------
+
+
+def next_due_date_expression():
+    required = Q(status__in=REQUIRED_STATUSES)
+    return Case(
+        When(
+            required & Q(last_held_on__isnull=False, last_held_on__gte=F("status_since")),
+            then=AddMonths(F("last_held_on"), interval_months()),
+        ),
+        When(required, then=AddDays(F("status_since"), first_within_days())),
+        default=Value(None, output_field=DateField()),
+        output_field=DateField(),
+    )
+
+
+def due_state_expression(today: dt.date):
+    soon = today + dt.timedelta(days=due_soon_days())
+    return Case(
+        When(next_due_date__isnull=True, then=Value(DueState.NOT_REQUIRED)),
+        When(next_due_date__lt=today, then=Value(DueState.OVERDUE)),
+        When(next_due_date__lte=soon, then=Value(DueState.DUE_SOON)),
+        default=Value(DueState.OK),
+        output_field=CharField(),
+    )
+
+
+def stale_due_state_filter(today: dt.date) -> Q:
+    """Clients whose stored due state is no longer right for `today`.
+
+    Written as four index-friendly ranges on (due_state, next_due_date) rather than
+    "state != CASE ...", so a daily run touches and reads only the rows that change.
+    """
+    soon = today + dt.timedelta(days=due_soon_days())
+    return (
+        (Q(next_due_date__isnull=True) & ~Q(due_state=DueState.NOT_REQUIRED))
+        | (Q(next_due_date__lt=today) & ~Q(due_state=DueState.OVERDUE))
+        | (Q(next_due_date__gte=today, next_due_date__lte=soon) & ~Q(due_state=DueState.DUE_SOON))
+        | (Q(next_due_date__gt=soon) & ~Q(due_state=DueState.OK))
+    )

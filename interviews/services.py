@@ -1,0 +1,259 @@
+"""Writes in the interview domain, and the due engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from plans.services import PlanInput, plan_revise
+
+from . import rules
+from .choices import AppointmentStatus, InterviewKind, Outcome
+from .models import Appointment, DueRun, Interview
+
+logger = logging.getLogger(__name__)
+
+# Any constant; two due runs holding it at once is what it prevents.
+DUE_RUN_LOCK_KEY = 7_341_902
+
+
+def client_due_refresh(*, client: Client, today: dt.date | None = None) -> None:
+    """Recompute one client's next-due date and due state at once (not only nightly)."""
+    today = today or timezone.localdate()
+    client.next_due_date = rules.next_due_date(
+        status=client.status, status_since=client.status_since, last_held_on=client.last_held_on
+    )
+    client.due_state = rules.due_state(client.next_due_date, today)
+    client.save(
+        update_fields=["last_held_on", "last_channel", "next_due_date", "due_state", "updated_at"]
+    )
+
+
+def _outcome_to_appointment_status(outcome: str) -> str:
+    return {
+        Outcome.HELD: AppointmentStatus.HELD,
+        Outcome.NO_SHOW: AppointmentStatus.NO_SHOW,
+        Outcome.CANCELLED: AppointmentStatus.CANCELLED,
+    }[outcome]
+
+
+def interview_log(
+    *,
+    client: Client,
+    adviser: AbstractBaseUser,
+    held_at: dt.datetime,
+    channel: str,
+    outcome: str,
+    kind: str = InterviewKind.PERIODIC,
+    duration_minutes: int | None = None,
+    notes: str = "",
+    appointment: Appointment | None = None,
+    submission_key: uuid.UUID | None = None,
+    plan: PlanInput | None = None,
+    plan_based_on: int | None = None,
+) -> tuple[Interview, bool]:
+    """Record an interview (and, when held, the plan agreed at it) in one transaction.
+
+    Returns (interview, created). A repeated `submission_key` returns the interview the
+    first submit made, so a double click or back-and-resubmit creates one interview.
+    Raises ValidationError for a time in the future, PlanConflict for a stale plan.
+    """
+    if submission_key is not None:
+        existing = Interview.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing, False
+    held_at = held_at.replace(second=0, microsecond=0)  # interviews are kept to the minute
+    if held_at > timezone.now():
+        raise ValidationError({"held_at": _("An interview cannot be held in the future.")})
+    if plan is not None and outcome != Outcome.HELD:
+        raise ValidationError(_("The plan can be revised only at a held interview."))
+    try:
+        with transaction.atomic():
+            interview = Interview.objects.create(
+                client=client,
+                adviser=adviser,
+                recorded_by=adviser,
+                held_at=held_at,
+                channel=channel,
+                kind=kind,
+                outcome=outcome,
+                duration_minutes=duration_minutes,
+                notes=notes,
+                appointment=appointment,
+                submission_key=submission_key,
+            )
+            if appointment is not None:
+                appointment.status = _outcome_to_appointment_status(outcome)
+                appointment.save(update_fields=["status"])
+            if outcome == Outcome.HELD:
+                held_on = timezone.localdate(held_at)
+                if client.last_held_on is None or held_on >= client.last_held_on:
+                    client.last_held_on = held_on
+                    client.last_channel = channel
+                if plan is not None:
+                    plan_revise(
+                        client=client,
+                        author=adviser,
+                        data=plan,
+                        based_on=plan_based_on,
+                        interview=interview,
+                    )
+                client_due_refresh(client=client)
+    except IntegrityError:
+        if submission_key is not None:
+            existing = Interview.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return interview, True
+
+
+def appointment_book(
+    *,
+    client: Client,
+    adviser: AbstractBaseUser,
+    booked_by: AbstractBaseUser,
+    starts_at: dt.datetime,
+    channel: str,
+    duration_minutes: int = 30,
+    place: str = "",
+    video_link: str = "",
+) -> Appointment:
+    if starts_at < timezone.now():
+        raise ValidationError({"starts_at": _("An appointment cannot be booked in the past.")})
+    return Appointment.objects.create(
+        client=client,
+        adviser=adviser,
+        booked_by=booked_by,
+        starts_at=starts_at,
+        channel=channel,
+        duration_minutes=duration_minutes,
+        place=place,
+        video_link=video_link,
+    )
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    starts_at: dt.datetime,
+    channel: str,
+    duration_minutes: int,
+    place: str = "",
+    video_link: str = "",
+) -> Appointment:
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError(_("Only a booked appointment can be moved."))
+    if starts_at < timezone.now():
+        raise ValidationError({"starts_at": _("An appointment cannot be moved to the past.")})
+    appointment.starts_at = starts_at
+    appointment.channel = channel
+    appointment.duration_minutes = duration_minutes
+    appointment.place = place
+    appointment.video_link = video_link
+    appointment.save(
+        update_fields=["starts_at", "channel", "duration_minutes", "place", "video_link"]
+    )
+    return appointment
+
+
+def appointment_cancel(*, appointment: Appointment) -> Appointment:
+    """Cancel a booked appointment. Idempotent: cancelling twice changes nothing."""
+    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+        status=AppointmentStatus.CANCELLED
+    )
+    if not updated and appointment.status != AppointmentStatus.CANCELLED:
+        raise ValidationError(_("Only a booked appointment can be cancelled."))
+    appointment.status = AppointmentStatus.CANCELLED
+    return appointment
+
+
+def appointment_no_show(*, appointment: Appointment, adviser: AbstractBaseUser) -> Interview:
+    """Record that the client did not come: a no-show interview, which does not reset the cycle."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError(_("Only a booked appointment can be marked as a no-show."))
+    interview, _created = interview_log(
+        client=appointment.client,
+        adviser=adviser,
+        held_at=min(appointment.starts_at, timezone.now()),
+        channel=appointment.channel,
+        outcome=Outcome.NO_SHOW,
+        appointment=appointment,
+        submission_key=uuid.uuid5(uuid.NAMESPACE_URL, f"no-show:{appointment.pk}"),
+    )
+    return interview
+
+
+# --- The due engine ----------------------------------------------------------------------
+
+
+def _try_lock() -> bool:
+    """Take the due run's lock for this transaction (PostgreSQL); SQLite serialises writers."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [DUE_RUN_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _recompute_last_held() -> None:
+    """Bring last_held_on / last_channel in line with the interviews (set-based)."""
+    last_held = Interview.objects.held().filter(client=OuterRef("pk")).order_by("-held_at", "-id")
+    Client.objects.update(
+        last_held_on=Subquery(last_held.annotate(day=TruncDate("held_at")).values("day")[:1]),
+        last_channel=Coalesce(Subquery(last_held.values("channel")[:1]), Value("")),
+    )
+
+
+def due_states_refresh(*, today: dt.date | None = None, full: bool = False) -> DueRun:
+    """Bring every client's due state up to date, in a handful of set-based statements.
+
+    1. Take a transaction-level lock; a run that cannot get it records itself as skipped,
+       so overlapping runs never double-act.
+    2. Full mode only: recompute last held interview and next-due date from the data.
+    3. Update the due state of exactly the rows whose stored state is stale for `today`
+       (a no-op when re-run the same day: idempotent by database state).
+    4. Record the run (when, how long, how many clients changed state).
+    """
+    today = today or timezone.localdate()
+    started_at, t0 = timezone.now(), time.perf_counter()
+    mode = DueRun.Mode.FULL if full else DueRun.Mode.DAILY
+    with transaction.atomic():
+        if not _try_lock():
+            logger.info("due run skipped: another run holds the lock")
+            return DueRun.objects.create(
+                mode=mode,
+                started_at=started_at,
+                finished_at=timezone.now(),
+                duration_ms=0,
+                skipped=True,
+                as_of=today,
+            )
+        if full:
+            _recompute_last_held()
+            Client.objects.update(next_due_date=rules.next_due_date_expression())
+        changed = Client.objects.filter(rules.stale_due_state_filter(today)).update(
+            due_state=rules.due_state_expression(today)
+        )
+        duration_ms = round((time.perf_counter() - t0) * 1000)
+        run = DueRun.objects.create(
+            mode=mode,
+            started_at=started_at,
+            finished_at=timezone.now(),
+            duration_ms=duration_ms,
+            changed=changed,
+            as_of=today,
+        )
+    logger.info("due run %s as of %s: %d changed in %d ms", mode, today, changed, duration_ms)
+    return run

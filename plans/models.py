@@ -1,0 +1,128 @@
+"""Employment plans: one per client, with immutable versions agreed at interviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+
+class Goal(models.TextChoices):
+    WORK = "work", _("Work")
+    TRAINING = "training", _("Training or study")
+    BUSINESS = "business", _("Business start-up")
+    REHABILITATION = "rehabilitation", _("Rehabilitation")
+    OTHER = "other", _("Other")
+
+
+class ActionKind(models.TextChoices):
+    COACHING = "coaching", _("Coaching by a partner")
+    TRAINING = "training", _("Labour-market training")
+    WORK_TRIAL = "work_trial", _("Work trial")
+    WAGE_SUBSIDY = "wage_subsidy", _("Wage subsidy")
+    STUDY = "study", _("Study")
+    ASSESSMENT = "assessment", _("Health or work-ability assessment")
+    SOCIAL = "social", _("Social services")
+    GUIDANCE = "guidance", _("Career guidance")
+    OTHER = "other", _("Other")
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EmploymentPlan(models.Model):
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="plan")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("employment plan")
+        verbose_name_plural = _("employment plans")
+
+    def __str__(self) -> str:
+        return str(_("Plan of %(client)s") % {"client": self.client})
+
+
+class PlanVersion(models.Model):
+    """What was agreed when, by whom. Never updated: a revision is a new version.
+
+    The database refuses UPDATE and DELETE on this table (see the migration's triggers).
+    """
+
+    plan = models.ForeignKey(EmploymentPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    goal = models.CharField(_("goal"), max_length=20, choices=Goal.choices)
+    goal_details = models.TextField(_("goal in the client's words"), blank=True)
+    applications_per_month = models.PositiveSmallIntegerField(
+        _("job applications per month"), default=4
+    )
+    follow_up = models.CharField(_("how the job search is followed up"), max_length=300, blank=True)
+    strengths = models.TextField(_("strengths"), blank=True)
+    needs = models.TextField(_("needs"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    interview = models.ForeignKey(
+        "interviews.Interview",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_versions",
+        help_text=_("The interview where this version was agreed."),
+    )
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        get_latest_by = "number"
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="planversion_number_positive"),
+            models.CheckConstraint(
+                condition=Q(goal__in=Goal.values), name="planversion_goal_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(applications_per_month__lte=30),
+                name="planversion_applications_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} v{self.number}"
+
+
+class PlanAction(models.Model):
+    """An agreed service or action, as it stood in one plan version."""
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("type"), max_length=20, choices=ActionKind.choices)
+    description = models.CharField(_("description"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "id"]
+        verbose_name = _("plan action")
+        verbose_name_plural = _("plan actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActionKind.values), name="planaction_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values), name="planaction_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""), name="planaction_description_present"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"

@@ -1,0 +1,108 @@
+"""Writes to employment plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+
+from .models import EmploymentPlan, PlanAction, PlanVersion
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    kind: str
+    description: str
+    status: str
+    due_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    goal: str
+    applications_per_month: int
+    goal_details: str = ""
+    follow_up: str = ""
+    strengths: str = ""
+    needs: str = ""
+    actions: list[ActionInput] = field(default_factory=list)
+
+
+class PlanConflict(Exception):
+    """Someone else saved a newer version since this revision was started."""
+
+    def __init__(self, current: PlanVersion | None):
+        self.current = current
+        super().__init__(
+            _(
+                "The plan was revised by %(author)s while you were editing. Your text is kept "
+                "below; check the newer version and save again."
+            )
+            % {"author": current.author if current else "?"}
+        )
+
+
+def plan_current_version(client: Client) -> PlanVersion | None:
+    return (
+        PlanVersion.objects.filter(plan__client=client)
+        .select_related("author", "interview")
+        .prefetch_related("actions")
+        .order_by("-number")
+        .first()
+    )
+
+
+@transaction.atomic
+def plan_revise(
+    *,
+    client: Client,
+    author: AbstractBaseUser,
+    data: PlanInput,
+    based_on: int | None,
+    interview=None,
+) -> PlanVersion:
+    """Save a new immutable version of the client's plan.
+
+    `based_on` is the version number the author started from (None for a first plan);
+    if another version was saved meanwhile, PlanConflict is raised and nothing is written
+    (optimistic locking: the second save never silently overwrites the first).
+    """
+    plan, _created = EmploymentPlan.objects.get_or_create(client=client)
+    # Lock the plan row so two revisions serialise; the check below then sees the winner.
+    EmploymentPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    current = plan.versions.order_by("-number").first()
+    current_number = current.number if current else None
+    if current_number != based_on:
+        raise PlanConflict(current)
+    try:
+        with transaction.atomic():
+            version = PlanVersion.objects.create(
+                plan=plan,
+                number=(current_number or 0) + 1,
+                goal=data.goal,
+                goal_details=data.goal_details,
+                applications_per_month=data.applications_per_month,
+                follow_up=data.follow_up,
+                strengths=data.strengths,
+                needs=data.needs,
+                author=author,
+                interview=interview,
+            )
+    except IntegrityError:
+        raise PlanConflict(plan.versions.order_by("-number").first()) from None
+    PlanAction.objects.bulk_create(
+        PlanAction(
+            version=version,
+            kind=a.kind,
+            description=a.description,
+            status=a.status,
+            due_date=a.due_date,
+        )
+        for a in data.actions
+    )
+    return version

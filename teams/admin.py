@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from .models import ManagerScope, Membership, Office, ServiceLine, Team
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(ServiceLine)
+class ServiceLineAdmin(admin.ModelAdmin):
+    list_display = ["name", "office"]
+    list_filter = ["office"]
+    search_fields = ["name"]
+    list_select_related = ["office"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "service_line", "target_caseload"]
+    list_filter = ["service_line__office", "service_line"]
+    search_fields = ["name", "service_line__name"]
+    list_select_related = ["service_line"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "since"]
+    list_filter = ["role", "team__service_line"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "team__name"]
+    list_select_related = ["user", "team"]
+    autocomplete_fields = ["user", "team"]
+
+
+@admin.register(ManagerScope)
+class ManagerScopeAdmin(admin.ModelAdmin):
+    list_display = ["user", "office", "service_line"]
+    list_select_related = ["user", "office", "service_line"]
+    autocomplete_fields = ["user"]

@@ -1,0 +1,116 @@
+"""Organisation: office → service line → self-directed team, and who belongs where."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Office(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceLine(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="service_lines")
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["office__name", "name"]
+        verbose_name = _("service line")
+        verbose_name_plural = _("service lines")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="serviceline_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    service_line = models.ForeignKey(ServiceLine, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(_("name"), max_length=200)
+    target_caseload = models.PositiveIntegerField(
+        _("target caseload per adviser"),
+        default=300,
+        help_text=_("How many clients one adviser can keep on the interview cycle."),
+    )
+
+    class Meta:
+        ordering = ["service_line__office__name", "service_line__name", "name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(fields=["service_line", "name"], name="team_unique_name"),
+            models.CheckConstraint(
+                condition=Q(target_caseload__gte=1) & Q(target_caseload__lte=5000),
+                name="team_target_caseload_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADVISER = "adviser", _("Adviser")
+    LEAD = "lead", _("Team lead")
+
+
+class Membership(models.Model):
+    """A user's place in one team. An adviser or team lead belongs to exactly one team."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.ADVISER)
+    since = models.DateField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+class ManagerScope(models.Model):
+    """A manager follows every team under one office or one service line."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manager_scopes"
+    )
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, null=True, blank=True)
+    service_line = models.ForeignKey(ServiceLine, on_delete=models.CASCADE, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("manager scope")
+        verbose_name_plural = _("manager scopes")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(office__isnull=False) & Q(service_line__isnull=True))
+                | (Q(office__isnull=True) & Q(service_line__isnull=False)),
+                name="managerscope_exactly_one_target",
+            ),
+            models.UniqueConstraint(fields=["user", "office"], name="managerscope_unique_office"),
+            models.UniqueConstraint(
+                fields=["user", "service_line"], name="managerscope_unique_service_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.office or self.service_line}"

@@ -1,0 +1,109 @@
+"""Who may see or change what: the one access policy.
+
+Pages, htmx partials, the API, exports and the admin all ask these functions. Visibility is
+always expressed as a queryset filter so that "not yours" and "does not exist" look the same
+(404) and so that lists never load rows only to throw them away.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .models import ManagerScope, Membership, Role, Team
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def membership_of(user: User) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def manager_team_filter(user: User) -> Q | None:
+    """A Q over Team for the teams a manager's scopes cover, or None for a non-manager."""
+    scopes = getattr(user, "_manager_scopes_cache", None)
+    if scopes is None:
+        scopes = list(
+            ManagerScope.objects.filter(user=user).values_list("office_id", "service_line_id")
+        )
+        user._manager_scopes_cache = scopes
+    if not scopes:
+        return None
+    offices = [o for o, _s in scopes if o]
+    lines = [s for _o, s in scopes if s]
+    return Q(service_line__office_id__in=offices) | Q(service_line_id__in=lines)
+
+
+def is_manager(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or manager_team_filter(user) is not None)
+
+
+def is_team_lead(user: User) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.role == Role.LEAD
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    teams = Team.objects.select_related("service_line__office")
+    if not user.is_authenticated or not user.is_active:
+        return teams.none()
+    if user.is_superuser:
+        return teams
+    condition = Q(pk__in=[])
+    membership = membership_of(user)
+    if membership is not None:
+        condition |= Q(pk=membership.team_id)
+    manager = manager_team_filter(user)
+    if manager is not None:
+        condition |= manager
+    return teams.filter(condition)
+
+
+def team_ids_visible_to(user: User) -> list[int]:
+    return list(teams_visible_to(user).values_list("pk", flat=True))
+
+
+def clients_visible_to(user: User):
+    """Clients whose data this user may see: own team's (adviser, lead) or scope's (manager)."""
+    from clients.models import Client
+
+    if not user.is_authenticated or not user.is_active:
+        return Client.objects.none()
+    if user.is_superuser:
+        return Client.objects.all()
+    return Client.objects.filter(team_id__in=team_ids_visible_to(user))
+
+
+def can_work_with_client(user: User, client) -> bool:
+    """Log interviews, book appointments, revise plans: members of the client's team."""
+    if user.is_superuser:
+        return True
+    membership = membership_of(user)
+    return membership is not None and membership.team_id == client.team_id
+
+
+def can_view_team(user: User, team: Team) -> bool:
+    return teams_visible_to(user).filter(pk=team.pk).exists()
+
+
+def can_move_between_teams(user: User, from_team: Team, to_team: Team) -> bool:
+    """Team members move clients within their team; only a lead or manager across teams."""
+    if from_team.pk == to_team.pk:
+        return can_view_team(user, from_team)
+    if user.is_superuser:
+        return True
+    visible = set(team_ids_visible_to(user))
+    if manager_team_filter(user) is not None:
+        return from_team.pk in visible and to_team.pk in visible
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.role == Role.LEAD
+        and membership.team_id == from_team.pk
+        and to_team.service_line_id == from_team.service_line_id
+    )
