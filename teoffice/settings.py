@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "clients",
     "interviews",
     "plans",
+    "reports",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +173,8 @@ SECURE_CSP = {
 # Celery. REDIS_URL unset: tasks run eagerly in-process, so the demo needs no broker.
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
+# Tasks record what they did in the database (e.g. DueRun); no result backend to depend on.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "teoffice")

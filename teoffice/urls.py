@@ -7,6 +7,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("clients/import/", include("clients.import_urls")),
     path("clients/", include("clients.urls")),
+    path("interviews/", include("interviews.urls")),
+    path("teams/", include("teams.urls")),
+    path("reports/", include("reports.urls")),
+    path("partners/", include("partners.urls")),
+    path("portal/", include("partners.portal_urls")),
+    path("api/", include("teoffice.api_urls")),
     path("admin/", admin.site.urls),
 ]

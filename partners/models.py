@@ -1,0 +1,3 @@
+"""Models of partners."""
+
+from __future__ import annotations
