@@ -422,11 +422,16 @@ def seed_demo(
 
         # A year of interviews at about the interval, some late, some missed (overdue now).
         held_days: list[tuple[dt.date, str]] = []
-        day = max(status_since, today - dt.timedelta(days=365)) + dt.timedelta(
+        # Interviews happen while the client must be interviewed: since the current status
+        # began, or, for a client who has left the cycle, before it did.
+        required = status in rules.REQUIRED_STATUSES
+        cycle_start = status_since if required or status_since == registered else registered
+        cycle_end = today if required or status_since == registered else status_since
+        day = max(cycle_start, today - dt.timedelta(days=365)) + dt.timedelta(
             days=rng.randint(3, 20)
         )
         stop_early = rng.random() < 0.22
-        while day < today:
+        while day < cycle_end:
             channel = _pick(rng, CHANNEL_WEIGHTS)
             roll = rng.random()
             outcome = (
@@ -463,8 +468,6 @@ def seed_demo(
             else:
                 step = rng.randint(5, 20)
             day += dt.timedelta(days=step)
-        if status not in rules.REQUIRED_STATUSES and rng.random() < 0.5:
-            held_days = held_days[:1]  # left the cycle: fewer interviews kept in the demo
         last_held = max((d for d, _c in held_days), default=None)
         last_channel = next((c for d, c in reversed(held_days) if d == last_held), "")
         next_due = rules.next_due_date(
@@ -498,21 +501,18 @@ def seed_demo(
                 now,
             ),
         )
-        writer.add(
-            StatusChange, status_cols, (cid, "", Status.UNEMPLOYED, registered, None, created)
-        )
-        if status != Status.UNEMPLOYED:
+        # The status history: registered with a first status, then the current status from
+        # status_since (a client unemployed again later was first in a service).
+        if status_since == registered:
+            writer.add(StatusChange, status_cols, (cid, "", status, registered, None, created))
+        else:
+            first = Status.IN_SERVICE if status == Status.UNEMPLOYED else Status.UNEMPLOYED
+            since_at = dt.datetime.combine(status_since, dt.time(10), HELSINKI)
+            writer.add(StatusChange, status_cols, (cid, "", first, registered, None, created))
             writer.add(
                 StatusChange,
                 status_cols,
-                (
-                    cid,
-                    Status.UNEMPLOYED,
-                    status,
-                    status_since,
-                    adviser_id,
-                    dt.datetime.combine(status_since, dt.time(10), HELSINKI),
-                ),
+                (cid, first, status, status_since, adviser_id, since_at),
             )
         if due in (DueState.DUE_SOON, DueState.OVERDUE) and rng.random() < 0.4:
             appointment_id += 1

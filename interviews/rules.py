@@ -20,6 +20,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.lookups import GreaterThanOrEqual, In, IsNull
 from django.db.models.fields import CharField, DateField
 
 from clients.models import Status
@@ -81,16 +82,33 @@ def covered_on(last_held_on: dt.date | None, day: dt.date) -> bool:
 # --- The same rule as SQL expressions over Client rows ---------------------------------
 
 
-def next_due_date_expression():
-    required = Q(status__in=REQUIRED_STATUSES)
+def _expr(value):
+    return F(value) if isinstance(value, str) else value
+
+
+def next_due_date_expression(
+    status="status", status_since="status_since", last_held_on="last_held_on"
+):
+    """The next-due date in SQL. Arguments are field names or expressions, so the same rule
+    serves the stored columns (the due engine) and values as of a past day (coverage)."""
+    status, since, held = _expr(status), _expr(status_since), _expr(last_held_on)
+    required = In(status, list(REQUIRED_STATUSES))
     return Case(
         When(
-            required & Q(last_held_on__isnull=False, last_held_on__gte=F("status_since")),
-            then=AddMonths(F("last_held_on"), interval_months()),
+            required & IsNull(held, False) & GreaterThanOrEqual(held, since),
+            then=AddMonths(held, interval_months()),
         ),
-        When(required, then=AddDays(F("status_since"), first_within_days())),
+        When(required, then=AddDays(since, first_within_days())),
         default=Value(None, output_field=DateField()),
         output_field=DateField(),
+    )
+
+
+def covered_expression(last_held_on, day: dt.date):
+    """SQL for covered_on(): a held interview at most one interval before `day`."""
+    held = _expr(last_held_on)
+    return IsNull(held, False) & GreaterThanOrEqual(
+        AddMonths(held, interval_months()), Value(day, output_field=DateField())
     )
 
 
