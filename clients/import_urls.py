@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import import_views
 
 app_name = "clients_import"
-urlpatterns: list = []
+urlpatterns = [
+    path("", import_views.upload, name="upload"),
+    path("check/", import_views.check, name="check"),
+    path("<int:pk>/", import_views.report, name="report"),
+    path("<int:pk>/run/", import_views.run, name="run"),
+]

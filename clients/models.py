@@ -271,3 +271,60 @@ class Assignment(models.Model):
         return (
             f"{self.client_id}: {self.from_team_id} → {self.to_team_id} ({self.moved_at:%Y-%m-%d})"
         )
+
+
+class ImportRecord(models.Model):
+    """One bulk import of clients from a file: who, when, which file, what it did.
+
+    A dry run keeps the uploaded file's bytes so that the confirmed import reads the same
+    file the report was made from; the bytes are cleared once the import has run.
+    """
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Browser")
+        COMMAND = "command", _("Command")
+
+    class State(models.TextChoices):
+        CHECKED = "checked", _("Checked (dry run)")
+        IMPORTED = "imported", _("Imported")
+        REJECTED = "rejected", _("Rejected")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CHECKED)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    file_size = models.PositiveIntegerField()
+    content = models.BinaryField(default=b"", editable=False)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_accepted = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("clients created"), default=0)
+    updated_count = models.PositiveIntegerField(_("clients updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("clients unchanged"), default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # The dry run's report (file-level problems, rejected rows with reasons, ignored columns);
+    # identity codes in it are masked.
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("client import")
+        verbose_name_plural = _("client imports")
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="importrecord_user")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=["web", "command"]), name="importrecord_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["checked", "imported", "rejected"]),
+                name="importrecord_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()}, {self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,120 @@
+"""Bulk import pages: upload a file, read the dry-run report, confirm the import (managers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from teams import policy
+
+from .importer import MAX_FILE_BYTES, ImportRejected, import_check, import_run
+from .models import ImportRecord
+
+
+class ImportFileForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File (.csv or .xlsx)"),
+        help_text=gettext_lazy(
+            "CSV in UTF-8 or Windows-1252, separated by commas or semicolons, or an Excel "
+            "workbook; the first row names the columns."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        return upload
+
+
+def manager_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not policy.is_manager(request.user):
+            raise PermissionDenied(_("Only managers may import clients."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _recent(request: HttpRequest):
+    return ImportRecord.objects.filter(created_by=request.user).defer("content", "report")[:10]
+
+
+@require_GET
+@manager_required
+def upload(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "clients/import.html", {"form": ImportFileForm(), "recent": _recent(request)}
+    )
+
+
+@require_POST
+@manager_required
+def check(request: HttpRequest) -> HttpResponse:
+    form = ImportFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request, "clients/import.html", {"form": form, "recent": _recent(request)}, status=400
+        )
+    upload_file = form.cleaned_data["file"]
+    record = import_check(
+        user=request.user,
+        content=upload_file.read(),
+        file_name=upload_file.name,
+        source=ImportRecord.Source.WEB,
+    )
+    return redirect("clients_import:report", pk=record.pk)
+
+
+def _get_record(request: HttpRequest, pk: int) -> ImportRecord:
+    """Only the manager who checked a file sees its report."""
+    return get_object_or_404(
+        ImportRecord.objects.defer("content").filter(created_by=request.user), pk=pk
+    )
+
+
+@require_GET
+@manager_required
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    record = _get_record(request, pk)
+    can_import = (
+        record.state == ImportRecord.State.CHECKED
+        and not record.rows_rejected
+        and ImportRecord.objects.filter(pk=pk).exclude(content=b"").exists()
+    )
+    return render(
+        request, "clients/import_report.html", {"record": record, "can_import": can_import}
+    )
+
+
+@require_POST
+@manager_required
+def run(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(ImportRecord.objects.filter(created_by=request.user), pk=pk)
+    try:
+        record = import_run(record=record, user=request.user)
+    except ImportRejected as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "Imported: %(created)d clients created, %(updated)d updated, %(unchanged)d unchanged."
+            )
+            % {
+                "created": record.created_count,
+                "updated": record.updated_count,
+                "unchanged": record.unchanged_count,
+            },
+        )
+    return redirect("clients_import:report", pk=pk)
