@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import ManagerScope, Membership, Office, ServiceLine, Team
 
@@ -32,8 +33,21 @@ class TeamAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+@admin.action(description=_("Issue API tokens for the selected members"))
+def issue_api_tokens(modeladmin, request, queryset):
+    from .api import api_token_issue
+
+    for membership in queryset.select_related("user"):
+        token = api_token_issue(user=membership.user)
+        modeladmin.message_user(
+            request,
+            _("API token of %(user)s: %(key)s") % {"user": membership.user, "key": token.key},
+        )
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    actions = [issue_api_tokens]
     list_display = ["user", "team", "role", "since"]
     list_filter = ["role", "team__service_line"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "team__name"]

@@ -208,9 +208,10 @@ INTERVIEW_FIRST_WITHIN_DAYS = int(env("INTERVIEW_FIRST_WITHIN_DAYS", "14"))
 INTERVIEW_DUE_SOON_DAYS = int(env("INTERVIEW_DUE_SOON_DAYS", "14"))
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous API call then answers 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -223,9 +224,30 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "teoffice API",
-    "DESCRIPTION": "Clients, interviews, appointments, employment plans, teams and coverage.",
+    "DESCRIPTION": (
+        "Clients, interviews, appointments, employment plans, teams and coverage.\n\n"
+        "**Authentication**: a session (signed in to teoffice) or a token: send "
+        "`Authorization: Token <key>`; an administrator issues keys with "
+        "`python manage.py issue_token USERNAME` or the admin's *Issue API token* action.\n\n"
+        "**Access** is the same as on the pages: an adviser or team lead sees the clients of "
+        "their own team, a manager those of the teams in scope; any other id answers 404. "
+        "Writes need membership of the client's team.\n\n"
+        "**Identity codes** are read back masked (`131052-****`). `GET /api/v1/clients/{id}/"
+        "?reveal=true` shows the full code to a member of the client's team, and is logged.\n\n"
+        "**Example**: a team's overdue clients: "
+        "`GET /api/v1/clients/?team=<id>&due_state=overdue`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ClientStatusEnum": "clients.models.Status",
+        "AppointmentStatusEnum": "interviews.choices.AppointmentStatus",
+        "InterviewKindEnum": "interviews.choices.InterviewKind",
+        "ActionKindEnum": "plans.models.ActionKind",
+        "ActionStatusEnum": "plans.models.ActionStatus",
+    },
 }
 
 MAILERS = {

@@ -1,0 +1,326 @@
+"""Interviews and appointments in the REST API.
+
+Reading follows the client's visibility (teams.policy.clients_visible_to); logging an
+interview and booking, moving, cancelling or marking a no-show need `can_work_with_client`
+(members of the client's team). A client the caller may not see is "does not exist" (400 in a
+payload, 404 in a URL). Writes go through interviews.services.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from clients.models import Client
+from teams import policy
+from teams.api import IdFilter, PolicyViewSet, VisibleRelatedField
+
+from . import services
+from .choices import AppointmentStatus, Channel, InterviewKind, Outcome
+from .models import Appointment, Interview
+
+User = get_user_model()
+
+
+def _require_work_with(user, client: Client) -> None:
+    if not policy.can_work_with_client(user, client):
+        raise exceptions.PermissionDenied(
+            _("Only members of the client's team can record its interviews and appointments.")
+        )
+
+
+def _person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+# --- Interviews --------------------------------------------------------------------------
+
+
+class InterviewSerializer(serializers.ModelSerializer):
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    adviser_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Interview
+        fields = [
+            "id",
+            "client",
+            "adviser",
+            "adviser_name",
+            "held_at",
+            "channel",
+            "channel_display",
+            "kind",
+            "kind_display",
+            "outcome",
+            "outcome_display",
+            "duration_minutes",
+            "notes",
+            "appointment",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+    def get_adviser_name(self, interview: Interview) -> str:
+        return _person_name(interview.adviser)
+
+
+class InterviewLogSerializer(serializers.Serializer):
+    client = VisibleRelatedField(visible=policy.clients_visible_to)
+    held_at = serializers.DateTimeField(help_text=_("When it was held; never in the future."))
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    kind = serializers.ChoiceField(choices=InterviewKind.choices, default=InterviewKind.PERIODIC)
+    duration_minutes = serializers.IntegerField(
+        min_value=1, max_value=480, required=False, allow_null=True
+    )
+    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    appointment = VisibleRelatedField(
+        visible=lambda user: Appointment.objects.filter(client__in=policy.clients_visible_to(user)),
+        required=False,
+        allow_null=True,
+        help_text=_("The booked appointment this interview took place at, if any."),
+    )
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "An idempotency key: sending the same key again returns the interview the first "
+            "request made (200) instead of a second one."
+        ),
+    )
+
+    def validate(self, attrs):
+        appointment = attrs.get("appointment")
+        if appointment is not None:
+            if appointment.client_id != attrs["client"].pk:
+                raise serializers.ValidationError(
+                    {"appointment": [_("The appointment is for another client.")]}
+                )
+            if appointment.status != AppointmentStatus.BOOKED:
+                raise serializers.ValidationError(
+                    {"appointment": [_("Only a booked appointment can be recorded.")]}
+                )
+        return attrs
+
+
+class InterviewFilter(filters.FilterSet):
+    client = IdFilter(field_name="client_id")
+    adviser = IdFilter(field_name="adviser_id")
+    channel = filters.MultipleChoiceFilter(choices=Channel.choices)
+    outcome = filters.MultipleChoiceFilter(choices=Outcome.choices)
+    kind = filters.ChoiceFilter(choices=InterviewKind.choices)
+    held_at = filters.IsoDateTimeFromToRangeFilter(
+        help_text=_("held_at_after / held_at_before (ISO 8601 date-times).")
+    )
+
+    class Meta:
+        model = Interview
+        fields = ["client", "adviser", "channel", "outcome", "kind"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Interviews of the clients the caller may see"),
+    retrieve=extend_schema(summary="One interview"),
+    create=extend_schema(
+        summary="Log an interview (held, no-show or cancelled)",
+        description="A held interview resets the client's interview cycle. Sending the same "
+        "`submission_key` twice answers 200 with the interview the first request made.",
+        request=InterviewLogSerializer,
+        responses={201: InterviewSerializer, 200: InterviewSerializer},
+    ),
+)
+class InterviewViewSet(
+    PolicyViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Interviews held, missed (no-show) or cancelled; only a held one resets the cycle."""
+
+    serializer_class = InterviewSerializer
+    filterset_class = InterviewFilter
+    ordering_fields = ["id", "held_at"]
+    ordering = ["-held_at", "-id"]
+
+    def get_queryset(self):
+        return Interview.objects.filter(
+            client__in=policy.clients_visible_to(self.request.user)
+        ).select_related("adviser")
+
+    def create(self, request, *args, **kwargs):
+        data = InterviewLogSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        _require_work_with(request.user, data.validated_data["client"])
+        interview, created = services.interview_log(adviser=request.user, **data.validated_data)
+        if not created and interview.client_id != data.validated_data["client"].pk:
+            raise exceptions.ValidationError(
+                {"submission_key": [_("This key was already used for another client.")]}
+            )
+        return Response(
+            self.get_serializer(interview).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+# --- Appointments ------------------------------------------------------------------------
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    adviser_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "client",
+            "adviser",
+            "adviser_name",
+            "starts_at",
+            "duration_minutes",
+            "channel",
+            "channel_display",
+            "place",
+            "video_link",
+            "status",
+            "status_display",
+            "booked_by",
+            "booked_at",
+        ]
+        read_only_fields = fields
+
+    def get_adviser_name(self, appointment: Appointment) -> str:
+        return _person_name(appointment.adviser)
+
+
+class AppointmentTimeSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField(help_text=_("Never in the past."))
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=480, default=30)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    place = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    video_link = serializers.URLField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class AppointmentBookSerializer(AppointmentTimeSerializer):
+    client = VisibleRelatedField(visible=policy.clients_visible_to)
+    adviser = VisibleRelatedField(
+        visible=lambda user: User.objects.filter(
+            membership__team__in=policy.teams_visible_to(user)
+        ),
+        required=False,
+        help_text=_("A member of the client's team; defaults to the caller."),
+    )
+
+    def validate(self, attrs):
+        adviser = attrs.get("adviser")
+        if adviser is not None and adviser.membership.team_id != attrs["client"].team_id:
+            raise serializers.ValidationError(
+                {"adviser": [_("The adviser is not a member of the client's team.")]}
+            )
+        return attrs
+
+
+class AppointmentFilter(filters.FilterSet):
+    client = IdFilter(field_name="client_id")
+    adviser = IdFilter(field_name="adviser_id")
+    status = filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
+    channel = filters.MultipleChoiceFilter(choices=Channel.choices)
+    starts_at = filters.IsoDateTimeFromToRangeFilter(
+        help_text=_("starts_at_after / starts_at_before (ISO 8601 date-times).")
+    )
+
+    class Meta:
+        model = Appointment
+        fields = ["client", "adviser", "status", "channel"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Appointments of the clients the caller may see"),
+    retrieve=extend_schema(summary="One appointment"),
+    create=extend_schema(
+        summary="Book an appointment",
+        request=AppointmentBookSerializer,
+        responses={201: AppointmentSerializer},
+    ),
+    update=extend_schema(
+        summary="Move a booked appointment",
+        request=AppointmentTimeSerializer,
+        responses={200: AppointmentSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Move a booked appointment (only the fields given change)",
+        request=AppointmentTimeSerializer,
+        responses={200: AppointmentSerializer},
+    ),
+)
+class AppointmentViewSet(
+    PolicyViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Booked appointments: book, move (PUT/PATCH), cancel, or record a no-show."""
+
+    serializer_class = AppointmentSerializer
+    filterset_class = AppointmentFilter
+    ordering_fields = ["id", "starts_at"]
+    ordering = ["starts_at", "id"]
+
+    def get_queryset(self):
+        return Appointment.objects.filter(
+            client__in=policy.clients_visible_to(self.request.user)
+        ).select_related("adviser", "client")
+
+    def create(self, request, *args, **kwargs):
+        data = AppointmentBookSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        _require_work_with(request.user, values["client"])
+        values.setdefault("adviser", request.user)
+        appointment = services.appointment_book(booked_by=request.user, **values)
+        return Response(self.get_serializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        _require_work_with(request.user, appointment.client)
+        partial = kwargs.get("partial", False)
+        data = AppointmentTimeSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        values = {
+            "starts_at": appointment.starts_at,
+            "channel": appointment.channel,
+            "duration_minutes": appointment.duration_minutes,
+            "place": appointment.place,
+            "video_link": appointment.video_link,
+        }
+        values.update(data.validated_data)
+        appointment = services.appointment_move(appointment=appointment, **values)
+        return Response(self.get_serializer(appointment).data)
+
+    @extend_schema(summary="Cancel a booked appointment", request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        appointment = self.get_object()
+        _require_work_with(request.user, appointment.client)
+        appointment = services.appointment_cancel(appointment=appointment)
+        return Response(self.get_serializer(appointment).data)
+
+    @extend_schema(
+        summary="Record that the client did not attend",
+        description="Records a no-show interview (it does not reset the cycle) and returns it.",
+        request=None,
+        responses={201: InterviewSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        appointment = self.get_object()
+        _require_work_with(request.user, appointment.client)
+        interview = services.appointment_no_show(appointment=appointment, adviser=request.user)
+        return Response(InterviewSerializer(interview).data, status=status.HTTP_201_CREATED)

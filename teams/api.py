@@ -1,0 +1,202 @@
+"""The REST API's shared pieces, and the teams endpoint.
+
+Every API view builds on `PolicyViewSet`: its querysets come from `teams.policy`, so the API
+shows exactly what the pages show, and an id the caller may not see answers 404 like an id
+that does not exist. Errors from services are mapped here, once:
+
+- Django `ValidationError` -> 400 with field messages (the services' dict errors keep their
+  field names; other messages go under `non_field_errors`);
+- `plans.services.PlanConflict` -> 409 with the current version number;
+- `IntegrityError` (a concurrent write lost a race against a database constraint) -> 409.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler, set_rollback
+
+from plans.services import PlanConflict
+
+from . import policy
+from .models import Membership, Team
+
+# The largest id a bigint column holds; anything larger cannot exist (and must not reach SQL).
+MAX_ID = 2**63 - 1
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _validation_detail(exc: DjangoValidationError) -> dict[str, Any]:
+    if hasattr(exc, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): [
+                str(message) for message in errors
+            ]
+            for field, errors in exc.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: [str(message) for message in exc.messages]}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_validation_detail(exc))
+    elif isinstance(exc, PlanConflict):
+        set_rollback()
+        return Response(
+            {
+                "detail": str(exc),
+                "current_version": exc.current.number if exc.current else None,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, IntegrityError):
+        set_rollback()
+        return Response(
+            {"detail": str(_("The change conflicts with data saved meanwhile; try again."))},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return exception_handler(exc, context)
+
+
+class PolicyViewSet(viewsets.GenericViewSet):
+    """Base of every API view set: policy-scoped querysets, integer ids, mapped errors."""
+
+    pagination_class = Pagination
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def get_object(self):
+        if int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]) > MAX_ID:
+            raise exceptions.NotFound()
+        return super().get_object()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key among the rows the caller may see: other ids are "does not exist" (400).
+
+    `visible` maps the request's user to the queryset allowed, e.g. policy.teams_visible_to.
+    """
+
+    def __init__(self, *, visible, **kwargs):
+        self.visible = visible
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.visible(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            value = int(data)
+        except ValueError:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if value < 1 or value > MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(value)
+
+
+class IdFilter(filters.NumberFilter):
+    """An integer id in a query string; anything else (or beyond bigint) is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+def api_token_issue(*, user, rotate: bool = False) -> Token:
+    """The user's API token (`Authorization: Token <key>`); `rotate` replaces an existing one."""
+    with transaction.atomic():
+        if rotate:
+            Token.objects.filter(user=user).delete()
+        token, _created = Token.objects.get_or_create(user=user)
+    return token
+
+
+# --- Teams -------------------------------------------------------------------------------
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="user.id", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "full_name", "role", "role_display"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    service_line_name = serializers.CharField(source="service_line.name", read_only=True)
+    office = serializers.IntegerField(source="service_line.office_id", read_only=True)
+    office_name = serializers.CharField(source="service_line.office.name", read_only=True)
+    members = TeamMemberSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta:
+        model = Team
+        fields = [
+            "id",
+            "name",
+            "service_line",
+            "service_line_name",
+            "office",
+            "office_name",
+            "target_caseload",
+            "members",
+        ]
+        read_only_fields = fields
+
+
+class TeamFilter(filters.FilterSet):
+    office = IdFilter(field_name="service_line__office_id")
+    service_line = IdFilter(field_name="service_line_id")
+
+    class Meta:
+        model = Team
+        fields = ["office", "service_line"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Teams the caller may see, with their members"),
+    retrieve=extend_schema(summary="One team, with its members"),
+)
+class TeamViewSet(
+    PolicyViewSet, viewsets.mixins.ListModelMixin, viewsets.mixins.RetrieveModelMixin
+):
+    """Teams: an adviser or team lead sees their own team, a manager the teams in scope."""
+
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilter
+    ordering_fields = ["id", "name"]
+    ordering = ["service_line__office__name", "service_line__name", "name", "id"]
+
+    def get_queryset(self):
+        return policy.teams_visible_to(self.request.user).prefetch_related("memberships__user")
