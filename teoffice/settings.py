@@ -6,6 +6,7 @@ eagerly in-process. Production (DEBUG off) refuses to start with the default sec
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -63,6 +64,8 @@ INSTALLED_APPS = [
     "plans",
     "reports",
     "partners",
+    "audit",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused sign-in into the lock-out page
 ]
 
 ROOT_URLCONF = "teoffice.urls"
@@ -159,6 +163,37 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sign-in: django-axes throttles failed sign-ins per username and address; OIDC (the
+# organisation's sign-in) is on when OIDC_RP_CLIENT_ID is set. Tests turn axes on themselves.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", default=not TESTING)
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins need no row each; failures are kept
+AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0")) or None
+AUDIT_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+    OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_CREATE_USER = False  # only existing accounts, matched by username or e-mail
+    OIDC_USE_PKCE = True
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.insert(1, "audit.oidc.ExistingAccountsOIDCBackend")
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -252,7 +287,12 @@ SPECTACULAR_SETTINGS = {
 
 MAILERS = {
     "default": {
-        "BACKEND": env("MAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "BACKEND": env(
+            "MAIL_BACKEND",
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG or TESTING
+            else "django.core.mail.backends.smtp.EmailBackend",
+        ),
     }
 }
 

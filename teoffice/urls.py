@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,4 +17,7 @@ urlpatterns = [
     path("portal/", include("partners.portal_urls")),
     path("api/", include("teoffice.api_urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
 ]
+if settings.OIDC_ENABLED:  # the organisation's sign-in, next to the local one
+    urlpatterns.append(path("oidc/", include("audit.oidc")))

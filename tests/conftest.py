@@ -153,3 +153,13 @@ def manager(office):
 @pytest.fixture
 def client_a(team_a, adviser) -> Client:
     return make_client(team_a, responsible_adviser=adviser)
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_tables_flushable():
+    """The audit tables are append-only; transactional tests still need them emptied."""
+    from tests.audit.flush import audit_tables_flushable
+
+    with audit_tables_flushable():
+        yield

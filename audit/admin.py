@@ -1,0 +1,36 @@
+"""Read-only admin views of the access log and change history (the database refuses edits)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import AccessLog, ChangeEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "username", "action", "client_count", "ip", "path"]
+    list_filter = ["action"]
+    search_fields = ["username"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(ChangeEvent)
+class ChangeEventAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "client_id", "kind", "changed_by"]
+    list_filter = ["kind"]
+    list_select_related = ["changed_by"]
+    raw_id_fields = ["client"]
+    show_full_result_count = False

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from clients import identity
+
+
+class AccessLogSearchForm(forms.Form):
+    client = forms.IntegerField(label=_("Client number"), required=False, min_value=1)
+    user = forms.CharField(label=_("Username"), required=False, max_length=150)
+    since = forms.DateField(label=_("From"), required=False)
+    until = forms.DateField(label=_("To"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date is before the start date."))
+        return data
+
+
+class ClientByIdentityCodeForm(forms.Form):
+    """Find a client by identity code without putting the code into a URL or a server log."""
+
+    personal_identity_code = forms.CharField(label=_("Personal identity code"), max_length=11)
+
+    def clean_personal_identity_code(self) -> str:
+        code = identity.normalize(self.cleaned_data["personal_identity_code"])
+        try:
+            identity.validate_hetu(code)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return code

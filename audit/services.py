@@ -1,0 +1,159 @@
+"""Writes to the access log and the change history.
+
+Every view that shows client data calls `access_record` once per request (one INSERT, however
+many clients the page shows). Services that change clients, interviews, appointments and plans
+call `change_record` / `changes_record` with old and new values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+from django.http import HttpRequest
+
+from clients import identity
+
+from .models import AccessAction, AccessLog, ChangeEvent
+
+# Fields whose values must not be copied into the history in full.
+_MASKED_FIELDS = {"personal_identity_code": identity.mask}
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the address the trusted proxies saw.
+
+    AUDIT_TRUSTED_PROXY_COUNT (default 0) is how many reverse proxies stand in front of the
+    app; each appends to X-Forwarded-For, so the client is that many entries from the right.
+    """
+    proxies = getattr(settings, "AUDIT_TRUSTED_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _ids(clients: Iterable[Any] | models.QuerySet | Any) -> list[int]:
+    if isinstance(clients, models.QuerySet):
+        return sorted(set(clients.values_list("pk", flat=True)))
+    if isinstance(clients, int) or hasattr(clients, "pk"):
+        clients = [clients]
+    return sorted({c if isinstance(c, int) else c.pk for c in clients})
+
+
+def access_record(
+    *,
+    clients: Iterable[Any] | models.QuerySet | Any,
+    action: str,
+    request: HttpRequest | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    path: str = "",
+    ip: str | None = None,
+) -> AccessLog | None:
+    """Log that `clients` (Client objects, ids or a queryset) were shown: ONE insert per call.
+
+    Nothing is written when no client was shown (an empty list page).
+    """
+    if action not in AccessAction.values:
+        raise ValueError(f"unknown access action {action!r}")
+    client_ids = _ids(clients)
+    if not client_ids:
+        return None
+    view = ""
+    if request is not None:
+        user = user if user is not None else getattr(request, "user", None)
+        path = path or request.path
+        ip = ip or client_ip(request)
+        match = getattr(request, "resolver_match", None)
+        view = (match.view_name if match else "")[:100]
+    if user is not None and not user.is_authenticated:
+        user = None
+    return AccessLog.objects.create(
+        user=user,
+        username=user.get_username() if user is not None else "",
+        action=action,
+        client_ids=client_ids,
+        client_count=len(client_ids),
+        ip=ip,
+        path=path[:300],
+        view=view,
+    )
+
+
+def access_action_for(request: HttpRequest) -> str:
+    """A page, or a part of one when htmx asked for a fragment."""
+    return AccessAction.PARTIAL if getattr(request, "htmx", False) else AccessAction.PAGE
+
+
+# --- Change history -------------------------------------------------------------------------
+
+
+def display_value(value: Any) -> str:
+    """How a value is kept in the history: text a person can read later."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        if hasattr(value, "get_full_name") and value.get_full_name():
+            return value.get_full_name()
+        return str(value)
+    return str(value)
+
+
+def changes_between(
+    old: Mapping[str, Any], new: Mapping[str, Any], *, labels: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The fields whose display value differs, as {"field", "label", "old", "new"} rows."""
+    rows = []
+    for field, new_value in new.items():
+        before = display_value(old.get(field))
+        after = display_value(new_value)
+        if before == after:
+            continue
+        mask = _MASKED_FIELDS.get(field)
+        if mask is not None:
+            before, after = mask(before), mask(after)
+        label = str((labels or {}).get(field, field.replace("_", " ")))
+        rows.append({"field": field, "label": label, "old": before, "new": after})
+    return rows
+
+
+def field_labels(model: type[models.Model], fields: Iterable[str]) -> dict[str, str]:
+    return {f: str(model._meta.get_field(f).verbose_name) for f in fields}
+
+
+def change_record(
+    *,
+    client: Any,
+    kind: str,
+    changed_by: AbstractBaseUser | None,
+    changes: list[dict[str, str]] | None = None,
+    subject_id: int | None = None,
+) -> ChangeEvent:
+    """One change event about one client."""
+    return ChangeEvent.objects.create(
+        client_id=client if isinstance(client, int) else client.pk,
+        kind=kind,
+        subject_id=subject_id,
+        changes=changes or [],
+        changed_by=changed_by if changed_by is not None and changed_by.is_authenticated else None,
+    )
+
+
+def changes_record(*, events: Iterable[ChangeEvent]) -> list[ChangeEvent]:
+    """Many change events in one INSERT (e.g. moving a team's clients at once)."""
+    return ChangeEvent.objects.bulk_create(list(events))

@@ -1,0 +1,121 @@
+"""The access-log search for managers: "who viewed this client last month"."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from teams import policy
+
+from .forms import AccessLogSearchForm, ClientByIdentityCodeForm
+from .models import AccessLog
+from .services import access_action_for, access_record
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not policy.is_manager(request.user):
+        raise PermissionDenied(_("Only managers can search the access log."))
+
+
+def access_logs_visible_to(user) -> object:
+    """Rows a manager may read: those by users of the teams under the manager, and their own.
+
+    Searching by a client they can see shows every row about that client, whoever wrote it.
+    """
+    if user.is_superuser:
+        return AccessLog.objects.all()
+    team_ids = policy.team_ids_visible_to(user)
+    return AccessLog.objects.filter(Q(user__membership__team_id__in=team_ids) | Q(user=user))
+
+
+@require_GET
+def access_log_search(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = AccessLogSearchForm(request.GET or None)
+    rows = access_logs_visible_to(request.user)
+    client = None
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["client"]:
+            client = (
+                policy.clients_visible_to(request.user)
+                .select_related("team")
+                .filter(pk=data["client"])
+                .first()
+            )
+            if client is None:
+                form.add_error("client", _("No such client among the teams you follow."))
+                rows = rows.none()
+            else:
+                rows = AccessLog.objects.for_client(client.pk)
+        if data["user"]:
+            user = get_user_model().objects.filter(username=data["user"]).first()
+            if user is None:
+                form.add_error("user", _("No such user."))
+                rows = rows.none()
+            else:
+                rows = rows.filter(user=user)
+        rows = rows.between(data["since"], data["until"])
+    elif form.is_bound:
+        rows = rows.none()
+    page = Paginator(rows.select_related("user").order_by("-at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    # Client names for the rows shown, in one query, and only of clients the manager may see.
+    shown_ids = {cid for row in page for cid in row.client_ids[:20]}
+    names = {
+        pk: f"{last}, {first}"
+        for pk, first, last in policy.clients_visible_to(request.user)
+        .filter(pk__in=shown_ids)
+        .values_list("pk", "first_name", "last_name")
+    }
+    for row in page:
+        row.shown = [(cid, names.get(cid)) for cid in row.client_ids[:20]]
+    if client is not None:
+        access_record(request=request, clients=[client], action=access_action_for(request))
+    return render(
+        request,
+        "audit/access_log.html",
+        {
+            "form": form,
+            "page": page,
+            "client": client,
+            "find_form": ClientByIdentityCodeForm(),
+        },
+    )
+
+
+@require_POST
+def access_log_find_client(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = ClientByIdentityCodeForm(request.POST)
+    if form.is_valid():
+        client = (
+            policy.clients_visible_to(request.user)
+            .filter(personal_identity_code=form.cleaned_data["personal_identity_code"])
+            .only("pk")
+            .first()
+        )
+        if client is not None:
+            return redirect(f"{reverse('audit:access_log')}?client={client.pk}")
+        form.add_error(
+            "personal_identity_code", _("No client with that code among the teams you follow.")
+        )
+    return render(
+        request,
+        "audit/access_log.html",
+        {
+            "form": AccessLogSearchForm(),
+            "page": None,
+            "client": None,
+            "find_form": form,
+        },
+        status=400,
+    )
