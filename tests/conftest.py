@@ -155,7 +155,6 @@ def client_a(team_a, adviser) -> Client:
     return make_client(team_a, responsible_adviser=adviser)
 
 
-
 @pytest.fixture(scope="session", autouse=True)
 def _audit_tables_flushable():
     """The audit tables are append-only; transactional tests still need them emptied."""
