@@ -6,4 +6,6 @@ app_name = "clients"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
     path("<int:pk>/", views.client_detail, name="detail"),
+    path("<int:pk>/identity-code/", views.identity_code_reveal, name="identity_code_reveal"),
+    path("<int:pk>/status/", views.status_change, name="status_change"),
 ]

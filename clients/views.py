@@ -1,13 +1,31 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+import logging
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from interviews.choices import AppointmentStatus, DueState
+from plans.views import plan_history
 from teams import policy
 
+from .forms import CaseloadFilterForm, StatusChangeForm
 from .models import Client
+from .services import client_status_change
+
+access_log = logging.getLogger("teoffice.access")
+
+PAGE_SIZE = 50
 
 
 def get_client_for_user(request: HttpRequest, pk: int) -> Client:
@@ -20,16 +38,139 @@ def get_client_for_user(request: HttpRequest, pk: int) -> Client:
     )
 
 
-@require_GET
-def caseload(request: HttpRequest) -> HttpResponse:
-    clients = (
-        policy.clients_visible_to(request.user).with_list_columns().order_by("next_due_date", "id")
+def require_work_with_client(request: HttpRequest, client: Client) -> None:
+    """Writes (interviews, appointments, plans, status): members of the client's team only."""
+    if not policy.can_work_with_client(request.user, client):
+        raise PermissionDenied(_("Only the client's team can do this."))
+
+
+def identity_code_reveal_record(*, request: HttpRequest, client: Client) -> None:
+    """Every look at a full identity code is recorded (who, whom, when)."""
+    access_log.info(
+        "identity code revealed",
+        extra={"user_id": request.user.pk, "client_id": client.pk, "at": timezone.now()},
     )
-    page = Paginator(clients, 50).get_page(request.GET.get("page"))
-    return render(request, "clients/caseload.html", {"page": page})
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """An htmx request for a fragment; a history restore needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def team_advisers(user) -> list:
+    return list(
+        get_user_model()
+        .objects.filter(membership__team__in=policy.teams_visible_to(user).values("pk"))
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def caseload(request: HttpRequest) -> HttpResponse:
+    """The team's clients, most urgent first, with combinable filters and counts per state."""
+    form = CaseloadFilterForm(request.GET, advisers=team_advisers(request.user))
+    visible = policy.clients_visible_to(request.user)
+    filtered = form.filter_without_due_state(visible, request.user)
+    counts = filtered.aggregate(
+        **{state: Count("pk", filter=Q(due_state=state)) for state in DueState.values}
+    )
+    clients = (
+        form.filter_due_state(filtered)
+        .with_list_columns()
+        .order_by(F("next_due_date").asc(nulls_last=True), "id")
+    )
+    paginator = Paginator(clients, PAGE_SIZE)
+    chosen = form.cleaned_data.get("due_state")
+    paginator.count = counts[chosen] if chosen else sum(counts.values())  # no COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    due_counts = [
+        (value, label, counts[value], urlencode({**_filters(form), "due_state": value}))
+        for value, label in DueState.choices
+    ]
+    context = {
+        "form": form,
+        "page": page,
+        "due_counts": due_counts,
+        "today": timezone.localdate(),
+    }
+    template = "clients/caseload.html#results" if wants_fragment(request) else None
+    return render(request, template or "clients/caseload.html", context)
+
+
+def _filters(form: CaseloadFilterForm) -> dict[str, str]:
+    return {
+        name: value
+        for name in form.fields
+        if name != "due_state" and (value := form.data.get(name, ""))
+    }
+
+
+def _timeline(client: Client) -> tuple[list[dict], list]:
+    interviews = list(client.interviews.select_related("adviser"))
+    appointments = list(client.appointments.select_related("adviser").order_by("-starts_at"))
+    entries = [{"kind": "interview", "at": i.held_at, "item": i} for i in interviews]
+    entries += [{"kind": "appointment", "at": a.starts_at, "item": a} for a in appointments]
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    booked = sorted(
+        (a for a in appointments if a.status == AppointmentStatus.BOOKED),
+        key=lambda a: a.starts_at,
+    )
+    return entries, booked
+
+
+def _detail_context(request: HttpRequest, client: Client, **extra) -> dict:
+    timeline, booked = _timeline(client)
+    history = plan_history(client)
+    return {
+        "client": client,
+        "can_work": policy.can_work_with_client(request.user, client),
+        "status_changes": list(client.status_changes.select_related("changed_by")),
+        "timeline": timeline,
+        "booked": booked,
+        "plan_history": history,
+        "current_plan": history[0][0] if history else None,
+        "now": timezone.now(),
+        "status_form": StatusChangeForm(initial={"status": client.status}),
+        **extra,
+    }
 
 
 @require_GET
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk)
-    return render(request, "clients/detail.html", {"client": client})
+    return render(request, "clients/detail.html", _detail_context(request, client))
+
+
+@require_POST
+def identity_code_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for_user(request, pk)
+    identity_code_reveal_record(request=request, client=client)
+    if wants_fragment(request):
+        return render(
+            request, "clients/detail.html#identity_code", {"client": client, "revealed": True}
+        )
+    return render(request, "clients/detail.html", _detail_context(request, client, revealed=True))
+
+
+@require_POST
+def status_change(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for_user(request, pk)
+    require_work_with_client(request, client)
+    form = StatusChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            client_status_change(
+                client=client,
+                status=form.cleaned_data["status"],
+                effective_on=form.cleaned_data["effective_on"],
+                changed_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect("clients:detail", pk=client.pk)
+    return render(
+        request, "clients/detail.html", _detail_context(request, client, status_form=form)
+    )

@@ -1,1 +1,43 @@
 // Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // The interview form: the plan is saved only with a held interview, so hide it otherwise.
+  function syncPlanFieldset(root) {
+    var form = (root || document).querySelector("#interview-form");
+    if (!form) return;
+    var outcome = form.querySelector("[name=outcome]");
+    var plan = form.querySelector("[data-plan-fieldset]");
+    if (!outcome || !plan) return;
+    plan.hidden = outcome.value !== "" && outcome.value !== "held";
+  }
+
+  // The caseload: after a count link or the back button changed the URL, show its filters.
+  function syncFiltersFromUrl() {
+    var form = document.querySelector("#filters");
+    if (!form) return;
+    var params = new URLSearchParams(window.location.search);
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "submit") return;
+      var value = params.get(el.name) || "";
+      if (el.value !== value) el.value = value;
+    });
+  }
+
+  // After a form came back with errors, take the keyboard to the error summary.
+  function focusErrors(target) {
+    var alert = target && target.querySelector && target.querySelector(".alert[role=alert]");
+    if (alert) alert.focus();
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.name === "outcome") syncPlanFieldset(document);
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncPlanFieldset(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    syncPlanFieldset(document);
+    focusErrors(event.detail.elt);
+  });
+  document.addEventListener("htmx:pushedIntoHistory", syncFiltersFromUrl);
+  document.addEventListener("htmx:historyRestore", syncFiltersFromUrl);
+})();

@@ -1,0 +1,113 @@
+"""Forms of the client pages: the caseload's filters and a status change."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from interviews.choices import Channel, DueState
+
+from . import identity
+from .models import ClientQuerySet, Status
+
+MINE = "mine"
+UNASSIGNED = "unassigned"
+
+
+def _blank(label) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class CaseloadFilterForm(forms.Form):
+    """The caseload's filters: a GET form whose values are the page's shareable query string."""
+
+    due_state = forms.ChoiceField(
+        label=_("Due state"), required=False, choices=_blank(_("Any")) + DueState.choices
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_blank(_("Any")) + Status.choices
+    )
+    adviser = forms.ChoiceField(label=_("Responsible adviser"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Last interview channel"),
+        required=False,
+        choices=_blank(_("Any")) + Channel.choices,
+    )
+    q = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    code = forms.CharField(
+        label=_("Personal identity code"),
+        required=False,
+        max_length=20,
+        help_text=_("The full code: exact match only."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, data, *, advisers, **kwargs):
+        super().__init__(data, label_suffix="", **kwargs)
+        self.fields["adviser"].choices = [
+            ("", _("Anyone")),
+            (MINE, _("Mine")),
+            (UNASSIGNED, _("Unassigned")),
+            *((str(u.pk), u.get_full_name() or u.get_username()) for u in advisers),
+        ]
+
+    def clean_code(self) -> str:
+        code = identity.normalize(self.cleaned_data["code"])
+        if code:
+            identity.validate_hetu(code)
+        return code
+
+    def filter_without_due_state(self, clients: ClientQuerySet, user) -> ClientQuerySet:
+        """Every filter but the due state (the counts per due state are taken from this)."""
+        self.is_valid()
+        data = self.cleaned_data  # the valid fields only; an invalid one is ignored
+        if status := data.get("status"):
+            clients = clients.filter(status=status)
+        adviser = data.get("adviser")
+        if adviser == MINE:
+            clients = clients.filter(responsible_adviser=user)
+        elif adviser == UNASSIGNED:
+            clients = clients.filter(responsible_adviser__isnull=True)
+        elif adviser:
+            clients = clients.filter(responsible_adviser_id=int(adviser))
+        if channel := data.get("channel"):
+            clients = clients.filter(last_channel=channel)
+        for word in (data.get("q") or "").split():
+            clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        if code := data.get("code"):
+            clients = clients.filter(personal_identity_code=code)
+        if "code" in self.errors:
+            # A half-typed identity code must never act as a partial search: show nothing.
+            clients = clients.none()
+        return clients
+
+    def filter_due_state(self, clients: ClientQuerySet) -> ClientQuerySet:
+        self.is_valid()
+        due_state = self.cleaned_data.get("due_state")
+        return clients.filter(due_state=due_state) if due_state else clients
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    effective_on = forms.DateField(
+        label=_("Effective on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {"effective_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def clean_effective_on(self):
+        day = self.cleaned_data["effective_on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("A status change cannot start in the future."))
+        return day

@@ -1,0 +1,323 @@
+"""Pages for the daily loop: log an interview with its plan, book and keep appointments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from clients.models import Client
+from clients.views import get_client_for_user, require_work_with_client, wants_fragment
+from plans.forms import (
+    ActionFormSet,
+    PlanForm,
+    plan_initial,
+    plan_input,
+    unvalidated_copies,
+)
+from plans.services import PlanConflict, plan_current_version
+from teams import policy
+
+from . import services
+from .choices import AppointmentStatus
+from .forms import AppointmentForm, InterviewForm, this_minute
+from .models import Appointment, Interview
+
+UPCOMING_DAYS = (1, 7, 14, 30)
+
+
+def get_appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
+    """Appointments through the client access policy: another team's answers 404."""
+    return get_object_or_404(
+        Appointment.objects.filter(
+            client__in=policy.clients_visible_to(request.user)
+        ).select_related("client__team", "adviser"),
+        pk=pk,
+    )
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return default
+
+
+def _client_advisers(client: Client) -> list:
+    return list(
+        get_user_model()
+        .objects.filter(membership__team_id=client.team_id)
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def suggested_start(due: dt.date | None) -> dt.datetime:
+    """A time around the due date: a working day a week before it, at 10:00, never past."""
+    today = timezone.localdate()
+    day = (due - dt.timedelta(days=7)) if due else today + dt.timedelta(days=7)
+    day = max(day, today + dt.timedelta(days=1))
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+
+
+# --- Logging an interview ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
+    """One form: the interview and, when held, the plan revision; saved atomically."""
+    client = get_client_for_user(request, client_pk)
+    require_work_with_client(request, client)
+    current = plan_current_version(client)
+    conflict = None
+    if request.method == "POST":
+        appointment = _appointment_of(client, request.POST.get("appointment"))
+        form = InterviewForm(request.POST)
+        plan_form = PlanForm(request.POST)
+        actions = ActionFormSet(request.POST, prefix="actions")
+        plan_valid = not form.is_held or all([plan_form.is_valid(), actions.is_valid()])
+        if form.is_valid() and plan_valid:
+            key = form.cleaned_data["submission_key"]
+            if (
+                appointment is not None
+                and appointment.status != AppointmentStatus.BOOKED
+                and not Interview.objects.filter(submission_key=key).exists()
+            ):
+                form.add_error(None, _("This appointment already has an outcome."))
+            else:
+                try:
+                    interview, created = services.interview_log(
+                        client=client,
+                        adviser=request.user,
+                        held_at=form.cleaned_data["held_at"],
+                        channel=form.cleaned_data["channel"],
+                        outcome=form.cleaned_data["outcome"],
+                        duration_minutes=form.cleaned_data["duration_minutes"],
+                        notes=form.cleaned_data["notes"],
+                        appointment=appointment,
+                        submission_key=key,
+                        plan=plan_input(plan_form, actions) if form.is_held else None,
+                        plan_based_on=form.cleaned_data["plan_based_on"],
+                    )
+                except PlanConflict as error:
+                    conflict = error
+                    current = plan_current_version(client)
+                    data = request.POST.copy()
+                    data["plan_based_on"] = current.number if current else ""
+                    form = InterviewForm(data)
+                    form.is_valid()
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    if created:
+                        messages.success(request, _("Interview saved."))
+                    else:
+                        messages.info(request, _("This interview was already saved."))
+                    url = reverse("interviews:appointment_book", args=[client.pk])
+                    return _redirect(request, f"{url}?after={interview.pk}")
+        if not form.is_held:
+            plan_form, actions = unvalidated_copies(plan_form, actions)
+    else:
+        appointment = _appointment_of(client, request.GET.get("appointment"))
+        initial = {"plan_based_on": current.number if current else None}
+        if appointment is not None:
+            initial |= {
+                "appointment": appointment.pk,
+                "channel": appointment.channel,
+                "held_at": min(timezone.localtime(appointment.starts_at), this_minute()),
+                "duration_minutes": appointment.duration_minutes,
+            }
+        form = InterviewForm(initial=initial)
+        plan_values, action_values = plan_initial(current)
+        plan_form = PlanForm(initial=plan_values)
+        actions = ActionFormSet(initial=action_values, prefix="actions")
+    context = {
+        "client": client,
+        "form": form,
+        "plan_form": plan_form,
+        "actions": actions,
+        "current": current,
+        "appointment": appointment,
+        "conflict": conflict,
+    }
+    template = "interviews/log.html#form" if wants_fragment(request) else "interviews/log.html"
+    return render(request, template, context)
+
+
+def _appointment_of(client: Client, value: str | None) -> Appointment | None:
+    if not value:
+        return None
+    try:
+        pk = int(value)
+    except ValueError:
+        return None
+    return get_object_or_404(client.appointments.select_related("adviser"), pk=pk)
+
+
+# --- Appointments --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_book(request: HttpRequest, client_pk: int) -> HttpResponse:
+    client = get_client_for_user(request, client_pk)
+    require_work_with_client(request, client)
+    advisers = _client_advisers(client)
+    if request.method == "POST":
+        form = AppointmentForm(request.POST, advisers=advisers)
+        if form.is_valid():
+            try:
+                services.appointment_book(
+                    client=client,
+                    adviser=form.chosen_adviser,
+                    booked_by=request.user,
+                    starts_at=form.cleaned_data["starts_at"],
+                    channel=form.cleaned_data["channel"],
+                    duration_minutes=form.cleaned_data["duration_minutes"],
+                    place=form.cleaned_data["place"],
+                    video_link=form.cleaned_data["video_link"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Appointment booked."))
+                return _redirect(request, reverse("clients:detail", args=[client.pk]))
+    else:
+        form = AppointmentForm(
+            advisers=advisers,
+            initial={
+                "starts_at": timezone.localtime(suggested_start(client.next_due_date)),
+                "channel": client.last_channel or None,
+                "adviser": str(request.user.pk),
+            },
+        )
+    context = {
+        "client": client,
+        "form": form,
+        "after_interview": request.GET.get("after"),
+        "action": reverse("interviews:appointment_book", args=[client.pk]),
+    }
+    template = "interviews/book.html#form" if wants_fragment(request) else "interviews/book.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request, pk)
+    client = appointment.client
+    require_work_with_client(request, client)
+    advisers = [appointment.adviser]
+    if request.method == "POST":
+        data = request.POST.copy()
+        data["adviser"] = str(appointment.adviser_id)
+        form = AppointmentForm(data, advisers=advisers)
+        if form.is_valid():
+            try:
+                services.appointment_move(
+                    appointment=appointment,
+                    starts_at=form.cleaned_data["starts_at"],
+                    channel=form.cleaned_data["channel"],
+                    duration_minutes=form.cleaned_data["duration_minutes"],
+                    place=form.cleaned_data["place"],
+                    video_link=form.cleaned_data["video_link"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Appointment moved."))
+                return _redirect(request, reverse("clients:detail", args=[client.pk]))
+    else:
+        form = AppointmentForm(
+            advisers=advisers,
+            initial={
+                "starts_at": timezone.localtime(appointment.starts_at),
+                "duration_minutes": appointment.duration_minutes,
+                "channel": appointment.channel,
+                "place": appointment.place,
+                "video_link": appointment.video_link,
+                "adviser": str(appointment.adviser_id),
+            },
+        )
+    form.fields["adviser"].disabled = True
+    context = {
+        "client": client,
+        "form": form,
+        "appointment": appointment,
+        "action": reverse("interviews:appointment_move", args=[appointment.pk]),
+    }
+    template = "interviews/book.html#form" if wants_fragment(request) else "interviews/book.html"
+    return render(request, template, context)
+
+
+@require_POST
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request, pk)
+    require_work_with_client(request, appointment.client)
+    try:
+        services.appointment_cancel(appointment=appointment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Appointment cancelled."))
+    return redirect(_next_url(request, reverse("clients:detail", args=[appointment.client_id])))
+
+
+@require_POST
+def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request, pk)
+    require_work_with_client(request, appointment.client)
+    if appointment.starts_at > timezone.now():
+        messages.error(request, _("A no-show can be recorded only once the time has come."))
+    else:
+        try:
+            services.appointment_no_show(appointment=appointment, adviser=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("No-show recorded."))
+    return redirect(_next_url(request, reverse("clients:detail", args=[appointment.client_id])))
+
+
+@require_GET
+def appointments(request: HttpRequest) -> HttpResponse:
+    """Booked appointments from the start of today for the next days: mine and my team's."""
+    try:
+        days = int(request.GET.get("days", 7))
+    except ValueError:
+        days = 7
+    if days not in UPCOMING_DAYS:
+        days = 7
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    rows = list(
+        Appointment.objects.filter(
+            client__in=policy.clients_visible_to(request.user),
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=days),
+        )
+        .select_related("client", "adviser")
+        .order_by("starts_at", "id")
+    )
+    context = {
+        "days": days,
+        "day_choices": UPCOMING_DAYS,
+        "mine": [a for a in rows if a.adviser_id == request.user.pk],
+        "team": rows,
+        "now": timezone.now(),
+    }
+    return render(request, "interviews/appointments.html", context)

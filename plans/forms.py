@@ -1,0 +1,133 @@
+"""The plan revision that an adviser fills in with a held interview."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ActionKind, ActionStatus, Goal, PlanVersion
+from .services import ActionInput, PlanInput
+
+BLANK_ACTION_ROWS = 2
+
+
+class PlanForm(forms.Form):
+    goal = forms.ChoiceField(label=_("Goal"), choices=[("", _("Choose…")), *Goal.choices])
+    goal_details = forms.CharField(
+        label=_("Goal in the client's words"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    applications_per_month = forms.IntegerField(
+        label=_("Job applications per month"),
+        min_value=0,
+        max_value=30,
+        help_text=_("Normally 4; fewer for part-time or laid-off clients."),
+    )
+    follow_up = forms.CharField(
+        label=_("How the job search is followed up"), required=False, max_length=300
+    )
+    strengths = forms.CharField(
+        label=_("Strengths"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    needs = forms.CharField(
+        label=_("Needs"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("prefix", "plan")
+        super().__init__(*args, **kwargs)
+
+
+class ActionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *ActionKind.choices])
+    description = forms.CharField(label=_("Description"), max_length=300)
+    status = forms.ChoiceField(
+        label=_("Action status"), choices=ActionStatus.choices, initial=ActionStatus.PLANNED
+    )
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class BaseActionFormSet(forms.BaseFormSet):
+    deletion_widget = forms.CheckboxInput
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove from the plan")
+
+
+ActionFormSet = forms.formset_factory(
+    ActionForm, formset=BaseActionFormSet, extra=BLANK_ACTION_ROWS, can_delete=True, max_num=40
+)
+
+
+def plan_initial(current: PlanVersion | None) -> tuple[dict, list[dict]]:
+    """The current version as the form's starting point (or a fresh plan's defaults)."""
+    if current is None:
+        return {"applications_per_month": 4}, []
+    plan = {
+        "goal": current.goal,
+        "goal_details": current.goal_details,
+        "applications_per_month": current.applications_per_month,
+        "follow_up": current.follow_up,
+        "strengths": current.strengths,
+        "needs": current.needs,
+    }
+    actions = [
+        {
+            "kind": a.kind,
+            "description": a.description,
+            "status": a.status,
+            "due_date": a.due_date,
+        }
+        for a in current.actions.all()
+    ]
+    return plan, actions
+
+
+def plan_input(plan_form: PlanForm, actions: BaseActionFormSet) -> PlanInput:
+    """The service's input from two valid forms; removed and blank rows are left out."""
+    data = plan_form.cleaned_data
+    return PlanInput(
+        goal=data["goal"],
+        applications_per_month=data["applications_per_month"],
+        goal_details=data["goal_details"],
+        follow_up=data["follow_up"],
+        strengths=data["strengths"],
+        needs=data["needs"],
+        actions=[
+            ActionInput(
+                kind=f.cleaned_data["kind"],
+                description=f.cleaned_data["description"].strip(),
+                status=f.cleaned_data["status"],
+                due_date=f.cleaned_data.get("due_date"),
+            )
+            for f in actions.forms
+            if f.has_changed() or f in actions.initial_forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ],
+    )
+
+
+def unvalidated_copies(plan_form: PlanForm, actions: BaseActionFormSet):
+    """Unbound forms holding what was typed: for a not-held outcome, the plan is kept on
+    screen but neither validated nor saved, so it shows no errors."""
+    rows = [
+        {name: f[name].value() for name in ActionForm.base_fields}
+        for f in actions.forms
+        if f["description"].value() or f["kind"].value()
+    ]
+    return (
+        PlanForm(initial={bf.name: bf.value() for bf in plan_form}),
+        ActionFormSet(initial=rows, prefix=actions.prefix),
+    )

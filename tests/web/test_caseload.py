@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Status
+from interviews.choices import Channel, DueState
+from tests.conftest import make_client
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("clients:caseload")
+
+
+def names(response) -> list[str]:
+    return [c.last_name for c in response.context["page"].object_list]
+
+
+@pytest.fixture
+def caseload(team_a, adviser, teammate):
+    today = timezone.localdate()
+    return {
+        "overdue": make_client(
+            team_a,
+            last_name="Overdue",
+            responsible_adviser=adviser,
+            last_held_on=today - dt.timedelta(days=120),
+            last_channel=Channel.PHONE,
+        ),
+        "soon": make_client(
+            team_a,
+            last_name="Soon",
+            responsible_adviser=teammate,
+            last_held_on=today - dt.timedelta(days=85),
+            last_channel=Channel.FACE_TO_FACE,
+        ),
+        "ok": make_client(
+            team_a, last_name="Fine", first_name="Aino", last_held_on=today - dt.timedelta(days=10)
+        ),
+        "employed": make_client(team_a, last_name="Working", status=Status.EMPLOYED),
+    }
+
+
+def test_caseload_is_sorted_by_next_due_date_with_not_required_last(client, adviser, caseload):
+    client.force_login(adviser)
+    assert names(client.get(URL)) == ["Overdue", "Soon", "Fine", "Working"]
+
+
+def test_caseload_shows_due_state_as_text_and_colour_class(client, adviser, caseload):
+    client.force_login(adviser)
+    html = client.get(URL).content.decode()
+    assert '<span class="due due-overdue">Overdue</span>' in html
+    assert '<span class="due due-due_soon">Due soon</span>' in html
+
+
+def test_counts_per_due_state_follow_the_other_filters(client, adviser, caseload):
+    client.force_login(adviser)
+    counts = {v: n for v, _label, n, _q in client.get(URL).context["due_counts"]}
+    assert counts == {"overdue": 1, "due_soon": 1, "ok": 1, "not_required": 1}
+    response = client.get(URL, {"adviser": "mine", "due_state": "ok"})
+    counts = {v: n for v, _label, n, _q in response.context["due_counts"]}
+    assert counts == {"overdue": 1, "due_soon": 0, "ok": 0, "not_required": 0}
+    assert names(response) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"due_state": DueState.OVERDUE}, ["Overdue"]),
+        ({"status": Status.EMPLOYED}, ["Working"]),
+        ({"adviser": "mine"}, ["Overdue"]),
+        ({"adviser": "unassigned"}, ["Fine", "Working"]),
+        ({"channel": Channel.FACE_TO_FACE}, ["Soon"]),
+        ({"q": "fin"}, ["Fine"]),
+        ({"q": "aino fine"}, ["Fine"]),
+        ({"q": "aino soon"}, []),
+        ({"due_state": DueState.DUE_SOON, "channel": Channel.PHONE}, []),
+        ({"status": Status.UNEMPLOYED, "adviser": "unassigned"}, ["Fine"]),
+    ],
+)
+def test_filters_combine(client, adviser, caseload, params, expected):
+    client.force_login(adviser)
+    assert names(client.get(URL, params)) == expected
+
+
+def test_filter_by_a_teammate_by_id(client, adviser, teammate, caseload):
+    client.force_login(adviser)
+    assert names(client.get(URL, {"adviser": teammate.pk})) == ["Soon"]
+
+
+def test_identity_code_search_is_exact_and_never_partial(client, adviser, caseload):
+    client.force_login(adviser)
+    code = caseload["soon"].personal_identity_code
+    assert names(client.get(URL, {"code": code.lower()})) == ["Soon"]
+    response = client.get(URL, {"code": code[:7]})
+    assert names(response) == []
+    assert response.context["form"].errors["code"]
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_an_adviser_of_another_team_is_not_a_filter_choice(client, adviser, outsider, caseload):
+    client.force_login(adviser)
+    response = client.get(URL, {"adviser": outsider.pk})
+    assert "adviser" in response.context["form"].errors
+    assert len(names(response)) == 4
+
+
+def test_htmx_filter_request_gets_the_results_fragment_only(client, adviser, caseload):
+    client.force_login(adviser)
+    response = client.get(URL, {"due_state": "overdue"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert "<html" not in html and "Overdue" in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_history_restore_gets_the_whole_page(client, adviser, caseload):
+    client.force_login(adviser)
+    response = client.get(
+        URL,
+        {"due_state": "overdue"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_filter_form_works_without_javascript_and_pushes_its_url(client, adviser, caseload):
+    client.force_login(adviser)
+    html = client.get(URL).content.decode()
+    assert 'method="get"' in html and 'hx-push-url="true"' in html
+    for label in ("Due state", "Status", "Responsible adviser", "Last interview channel", "Name"):
+        assert f">{label}</label>" in html
+    assert ">Personal identity code</label>" in html
+
+
+def test_pagination_keeps_the_filters(client, adviser, team_a):
+    for i in range(55):
+        make_client(team_a, last_name=f"Many{i:02d}")
+    client.force_login(adviser)
+    response = client.get(URL, {"q": "many"})
+    page = response.context["page"]
+    assert page.paginator.count == 55 and len(page.object_list) == 50
+    assert "?q=many&amp;page=2" in response.content.decode()
+    assert len(names(client.get(URL, {"q": "many", "page": 2}))) == 5
+
+
+def test_caseload_query_count_does_not_grow_with_caseload_or_page(client, adviser, team_a):
+    make_client(team_a, responsible_adviser=adviser)
+    client.force_login(adviser)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(URL, {"adviser": "mine"}).status_code == 200
+    for i in range(120):
+        make_client(
+            team_a,
+            responsible_adviser=adviser,
+            last_held_on=timezone.localdate() - dt.timedelta(days=i),
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(URL, {"adviser": "mine"}).status_code == 200
+    with CaptureQueriesContext(connection) as page_three:
+        assert client.get(URL, {"adviser": "mine", "page": 3}).status_code == 200
+    assert len(one) == len(many) == len(page_three)
+    assert len(many) <= 12
+
+
+def test_caseload_is_the_landing_page(client, adviser):
+    client.force_login(adviser)
+    assert client.get("/")["Location"] == URL
+
+
+def test_caseload_requires_sign_in(client):
+    assert client.get(URL).status_code == 302
+
+
+def test_caseload_is_get_only(client, adviser):
+    client.force_login(adviser)
+    assert client.post(URL).status_code == 405

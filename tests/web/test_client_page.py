@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Status
+from interviews.choices import Channel, Outcome
+from interviews.services import appointment_book, interview_log
+from plans.models import ActionKind, ActionStatus, Goal
+from plans.services import ActionInput, PlanInput
+from tests.conftest import make_client, make_interview
+
+pytestmark = pytest.mark.django_db
+
+
+def detail(client_obj) -> str:
+    return reverse("clients:detail", args=[client_obj.pk])
+
+
+def plan(goal=Goal.WORK, apps=4, actions=()) -> PlanInput:
+    return PlanInput(goal=goal, applications_per_month=apps, actions=list(actions))
+
+
+def hold(client_obj, adviser, *, days_ago: int, data: PlanInput, based_on):
+    return interview_log(
+        client=client_obj,
+        adviser=adviser,
+        held_at=timezone.now() - dt.timedelta(days=days_ago),
+        channel=Channel.PHONE,
+        outcome=Outcome.HELD,
+        plan=data,
+        plan_based_on=based_on,
+    )
+
+
+def test_client_page_shows_profile_due_state_and_actions(client, adviser, client_a):
+    client.force_login(adviser)
+    html = client.get(detail(client_a)).content.decode()
+    assert client_a.masked_identity_code in html
+    assert client_a.personal_identity_code not in html
+    assert f'class="due due-{client_a.due_state}"' in html
+    assert ">Log interview</a>" in html
+    assert reverse("interviews:log", args=[client_a.pk]) in html
+
+
+def test_reveal_shows_the_full_code_in_a_fragment_and_records_it(client, adviser, client_a, caplog):
+    client.force_login(adviser)
+    url = reverse("clients:identity_code_reveal", args=[client_a.pk])
+    with caplog.at_level(logging.INFO, logger="teoffice.access"):
+        response = client.post(url, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert client_a.personal_identity_code in html
+    assert "<html" not in html
+    record = next(r for r in caplog.records if r.name == "teoffice.access")
+    assert (record.user_id, record.client_id) == (adviser.pk, client_a.pk)
+
+
+def test_reveal_without_javascript_returns_the_whole_page(client, adviser, client_a):
+    client.force_login(adviser)
+    url = reverse("clients:identity_code_reveal", args=[client_a.pk])
+    html = client.post(url).content.decode()
+    assert "<html" in html and client_a.personal_identity_code in html
+
+
+def test_reveal_is_post_only(client, adviser, client_a):
+    client.force_login(adviser)
+    url = reverse("clients:identity_code_reveal", args=[client_a.pk])
+    assert client.get(url).status_code == 405
+
+
+def test_outsider_cannot_see_or_reveal_or_change_another_teams_client(client, outsider, client_a):
+    client.force_login(outsider)
+    assert client.get(detail(client_a)).status_code == 404
+    reveal = reverse("clients:identity_code_reveal", args=[client_a.pk])
+    assert client.post(reveal).status_code == 404
+    status = reverse("clients:status_change", args=[client_a.pk])
+    assert client.post(status, {"status": "employed"}).status_code == 404
+
+
+def test_manager_sees_the_client_but_cannot_act(client, manager, client_a):
+    client.force_login(manager)
+    html = client.get(detail(client_a)).content.decode()
+    assert "Log interview" not in html
+    status = reverse("clients:status_change", args=[client_a.pk])
+    today = timezone.localdate().isoformat()
+    assert client.post(status, {"status": "employed", "effective_on": today}).status_code == 403
+
+
+def test_timeline_lists_interviews_and_appointments_newest_first(client, adviser, client_a):
+    make_interview(client_a, adviser, held_on=timezone.localdate() - dt.timedelta(days=30))
+    make_interview(
+        client_a,
+        adviser,
+        held_on=timezone.localdate() - dt.timedelta(days=10),
+        outcome=Outcome.NO_SHOW,
+    )
+    appointment_book(
+        client=client_a,
+        adviser=adviser,
+        booked_by=adviser,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        channel=Channel.VIDEO,
+        video_link="https://meet.example/x",
+    )
+    client.force_login(adviser)
+    response = client.get(detail(client_a))
+    kinds = [(e["kind"], getattr(e["item"], "outcome", None)) for e in response.context["timeline"]]
+    assert kinds == [("appointment", None), ("interview", "no_show"), ("interview", "held")]
+    assert "Client did not attend" in response.content.decode()
+    assert len(response.context["booked"]) == 1
+
+
+def test_plan_versions_show_what_changed(client, adviser, client_a):
+    coaching = ActionInput(ActionKind.COACHING, "Coaching at Provider", ActionStatus.PLANNED)
+    hold(client_a, adviser, days_ago=40, data=plan(actions=[coaching]), based_on=None)
+    closed = ActionInput(ActionKind.COACHING, "Coaching at Provider", ActionStatus.DONE)
+    trial = ActionInput(ActionKind.WORK_TRIAL, "Work trial at a bakery", ActionStatus.PLANNED)
+    hold(
+        client_a,
+        adviser,
+        days_ago=1,
+        data=plan(goal=Goal.TRAINING, apps=2, actions=[closed, trial]),
+        based_on=1,
+    )
+    client.force_login(adviser)
+    response = client.get(detail(client_a))
+    html = response.content.decode()
+    assert response.context["current_plan"].number == 2
+    assert "Work → Training or study" in html
+    assert "4 → 2" in html
+    assert "Added</span> Work trial: Work trial at a bakery" in html
+    assert "Changed</span> Coaching by a partner: Coaching at Provider — Planned → Done" in html
+    assert "First version of the plan." in html
+
+
+def test_status_change_from_the_client_page(client, adviser, client_a):
+    client.force_login(adviser)
+    url = reverse("clients:status_change", args=[client_a.pk])
+    today = timezone.localdate().isoformat()
+    response = client.post(url, {"status": Status.EMPLOYED, "effective_on": today})
+    assert response.status_code == 302
+    client_a.refresh_from_db()
+    assert client_a.status == Status.EMPLOYED and client_a.due_state == "not_required"
+    html = client.get(detail(client_a)).content.decode()
+    assert "Employed" in html
+
+
+def test_status_change_in_the_future_is_refused_next_to_the_field(client, adviser, client_a):
+    client.force_login(adviser)
+    url = reverse("clients:status_change", args=[client_a.pk])
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = client.post(url, {"status": Status.EMPLOYED, "effective_on": tomorrow})
+    assert response.status_code == 200
+    assert "cannot start in the future" in response.content.decode()
+    assert 'id="id_effective_on_error"' in response.content.decode()
+    client_a.refresh_from_db()
+    assert client_a.status == Status.UNEMPLOYED
+
+
+def test_status_change_with_a_bad_date_is_refused(client, adviser, client_a):
+    client.force_login(adviser)
+    url = reverse("clients:status_change", args=[client_a.pk])
+    response = client.post(url, {"status": Status.EMPLOYED, "effective_on": "31.2.2024"})
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_client_page_query_count_does_not_grow_with_history(client, adviser, teammate, team_a):
+    subject = make_client(team_a, responsible_adviser=adviser)
+    hold(subject, adviser, days_ago=2, data=plan(), based_on=None)
+    client.force_login(adviser)
+    client.get(detail(subject))
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(detail(subject)).status_code == 200
+    for i in range(15):
+        make_interview(
+            subject,
+            teammate if i % 2 else adviser,
+            held_on=timezone.localdate() - dt.timedelta(days=30 + i),
+        )
+        appointment_book(
+            client=subject,
+            adviser=teammate if i % 2 else adviser,
+            booked_by=adviser,
+            starts_at=timezone.now() + dt.timedelta(days=i + 1),
+            channel=Channel.PHONE,
+        )
+    for n in range(2, 8):
+        actions = [
+            ActionInput(ActionKind.OTHER, f"Action {k}", ActionStatus.PLANNED) for k in range(n)
+        ]
+        hold(subject, teammate, days_ago=1, data=plan(apps=n, actions=actions), based_on=n - 1)
+    for _ in range(40):
+        make_client(team_a)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(detail(subject)).status_code == 200
+    assert len(many) == len(one)
