@@ -1,0 +1,167 @@
+"""Small server-side SVG charts: no JavaScript, no CDN, nothing for the CSP to block.
+
+Usage (a template gets the SafeString as it is):
+
+    from reports.charts import Series, line_chart
+
+    svg = line_chart(
+        [Series(_("Team 1"), [80.0, 82.5, None, 90.0]), Series(_("Service line"), [75, 78, 80, 81])],
+        ["Sep", "Oct", "Nov", "Dec"],
+        y_max=100,
+        title=_("Coverage per month"),
+        desc=_("Team 1 rose from 80% to 90%; the service line from 75% to 81%."),
+    )
+
+The SVG has role="img", an aria-label (the title), a <title> and a <desc>; every point has its
+own <title> (a tooltip with the exact value). It scales to its container (viewBox, width 100%).
+Colours and dash patterns come from CSS classes in static/css/app.css (`.chart .series-N`,
+N = 0..3, cycling), so series differ by more than colour. A chart is never the only way to the
+numbers: put the same figures in a table (caption, headers) next to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 720, 300
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 40, 44
+SERIES_STYLES = 4
+
+
+@dataclass
+class Series:
+    """One line: a name for the legend and one value per x label (None: no value, a gap)."""
+
+    name: str
+    values: Sequence[float | int | None]
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value)}"
+
+
+def nice_max(value: float) -> float:
+    """A round axis maximum at or above `value` (1, 2, 2.5, 5 or 10 times a power of ten)."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power  # pragma: no cover
+
+
+def line_chart(
+    series: Sequence[Series],
+    x_labels: Sequence[str],
+    *,
+    y_max: float,
+    y_suffix: str = "%",
+    title: str,
+    desc: str = "",
+    y_ticks: int = 4,
+) -> SafeString:
+    """An SVG line chart of `series` over `x_labels`, y from 0 to `y_max`.
+
+    Values above y_max are drawn at the top edge (their tooltip keeps the true value).
+    All text is escaped.
+    """
+    if not x_labels:
+        raise ValueError("A chart needs at least one x label.")
+    y_max = y_max or 1
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / max(len(x_labels) - 1, 1)
+
+    def x(i: int) -> float:
+        return LEFT + (i * step if len(x_labels) > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return TOP + plot_h - min(max(value, 0), y_max) / y_max * plot_h
+
+    grid = []
+    for t in range(y_ticks + 1):
+        value = y_max * t / y_ticks
+        grid.append(
+            format_html(
+                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="tick" x="{}" y="{}" text-anchor="end">{}{}</text>',
+                LEFT,
+                WIDTH - RIGHT,
+                f"{y(value):.1f}",
+                f"{y(value):.1f}",
+                LEFT - 6,
+                f"{y(value) + 4:.1f}",
+                _number(value),
+                y_suffix,
+            )
+        )
+    labels = format_html_join(
+        "",
+        '<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+        ((f"{x(i):.1f}", HEIGHT - BOTTOM + 18, label) for i, label in enumerate(x_labels)),
+    )
+    lines = []
+    for n, s in enumerate(series):
+        css = f"series series-{n % SERIES_STYLES}"
+        # A gap (None) breaks the line into segments.
+        segments: list[list[str]] = [[]]
+        points = []
+        for i, value in enumerate(s.values[: len(x_labels)]):
+            if value is None:
+                segments.append([])
+                continue
+            segments[-1].append(f"{x(i):.1f},{y(value):.1f}")
+            points.append(
+                format_html(
+                    '<circle cx="{}" cy="{}" r="3.5"><title>{}: {} {}{}</title></circle>',
+                    f"{x(i):.1f}",
+                    f"{y(value):.1f}",
+                    s.name,
+                    x_labels[i],
+                    _number(float(value)),
+                    y_suffix,
+                )
+            )
+        paths = format_html_join(
+            "",
+            '<polyline fill="none" points="{}"/>',
+            ((" ".join(seg),) for seg in segments if seg),
+        )
+        legend_x = LEFT + n * 180
+        lines.append(
+            format_html(
+                '<g class="{}">{}{}'
+                '<line x1="{}" x2="{}" y1="16" y2="16"/><text class="legend" x="{}" y="20">{}</text>'
+                "</g>",
+                css,
+                paths,
+                mark_safe("".join(points)),
+                legend_x,
+                legend_x + 24,
+                legend_x + 30,
+                s.name,
+            )
+        )
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}"'
+        ' xmlns="http://www.w3.org/2000/svg"><title>{}</title><desc>{}</desc>'
+        '<g aria-hidden="true">{}{}<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/>{}</g>'
+        "</svg>",
+        WIDTH,
+        HEIGHT,
+        title,
+        title,
+        desc,
+        mark_safe("".join(grid)),
+        labels,
+        LEFT,
+        WIDTH - RIGHT,
+        TOP + plot_h,
+        TOP + plot_h,
+        mark_safe("".join(lines)),
+    )

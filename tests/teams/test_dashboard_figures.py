@@ -1,0 +1,162 @@
+"""The dashboard's aggregates against hand-computed expectations, and its query count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from clients.models import Status
+from clients.services import clients_reassign
+from interviews.choices import Channel, Outcome
+from teams.models import Role
+from teams.services import previous_month, suggest_receiver, team_dashboard
+from tests.conftest import make_user
+
+from .helpers import client_with_history, interview
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scene(team_a, team_b, adviser, teammate, lead, outsider, manager):
+    """Team A (target 3): alice, bob, lena (lead); team B: charlie. See the test for sums."""
+    team_a.target_caseload = 3
+    team_a.save(update_fields=["target_caseload"])
+    today = timezone.localdate()
+    long_ago = today - dt.timedelta(days=400)
+    this_month = today.replace(day=1)
+    last_month = previous_month(today) + dt.timedelta(days=14)
+    # alice: one covered (held this month by phone), one never interviewed (overdue, with a
+    # no-show and a cancellation this month).
+    c1 = client_with_history(
+        team_a, responsible_adviser=adviser, registered_on=long_ago, last_held_on=this_month
+    )
+    interview(c1, adviser, this_month)
+    c2 = client_with_history(team_a, responsible_adviser=adviser, registered_on=long_ago)
+    interview(c2, adviser, this_month, outcome=Outcome.NO_SHOW)
+    interview(c2, adviser, this_month, outcome=Outcome.CANCELLED)
+    # bob: laid off, last held 120 days ago (overdue, not covered); employed (not required);
+    # new registration five days ago (due within 14 days).
+    c3 = client_with_history(
+        team_a,
+        responsible_adviser=teammate,
+        status=Status.LAID_OFF,
+        registered_on=long_ago,
+        last_held_on=today - dt.timedelta(days=120),
+    )
+    interview(c3, teammate, today - dt.timedelta(days=120))
+    client_with_history(
+        team_a, responsible_adviser=teammate, status=Status.EMPLOYED, registered_on=long_ago
+    )
+    client_with_history(
+        team_a, responsible_adviser=teammate, registered_on=today - dt.timedelta(days=5)
+    )
+    # Unassigned: held last month face to face by the lead.
+    c6 = client_with_history(team_a, registered_on=long_ago, last_held_on=last_month)
+    interview(c6, lead, last_month, channel=Channel.FACE_TO_FACE)
+    # Moved in from team B today; its video interview last month counts for team B.
+    c7 = client_with_history(
+        team_b, responsible_adviser=outsider, registered_on=long_ago, last_held_on=last_month
+    )
+    interview(c7, outsider, last_month, channel=Channel.VIDEO)
+    clients_reassign(client_ids=[c7.pk], to_adviser=teammate, to_team=team_a, moved_by=manager)
+    # Team B keeps one client of its own.
+    client_with_history(team_b, responsible_adviser=outsider, registered_on=long_ago)
+    return today
+
+
+def test_member_and_team_figures_match_hand_computed_values(scene, team_a, adviser, teammate, lead):
+    d = team_dashboard(team=team_a, today=scene)
+    rows = {r.key: r for r in d.members}
+
+    alice, bob, lena = rows[adviser.pk], rows[teammate.pk], rows[lead.pk]
+    assert (alice.caseload, alice.required, alice.covered, alice.overdue, alice.due_soon) == (
+        2,
+        2,
+        1,
+        1,
+        0,
+    )
+    assert alice.coverage_pct == 50.0
+    assert alice.this_month.held == {"phone": 1, "face_to_face": 0, "video": 0}
+    assert alice.this_month.no_shows == 1  # the cancellation is not a no-show
+    assert (bob.caseload, bob.required, bob.covered, bob.overdue, bob.due_soon) == (4, 3, 1, 1, 1)
+    assert bob.last_month.held_total == 0  # c7's interview was held in team B, by charlie
+    assert (lena.caseload, lena.required, lena.last_month.held["face_to_face"]) == (0, 0, 1)
+    assert d.unassigned.caseload == 1 and d.unassigned.covered == 1
+
+    t = d.total
+    assert (t.caseload, t.required, t.covered, t.overdue, t.due_soon) == (7, 6, 3, 2, 1)
+    assert t.coverage_pct == 50.0
+    assert t.this_month.held_total == 1 and t.this_month.no_shows == 1
+    assert t.last_month.held == {"phone": 0, "face_to_face": 1, "video": 0}
+
+
+def test_load_against_target_and_suggestion(scene, team_a, adviser, teammate, lead):
+    d = team_dashboard(team=team_a, today=scene)
+    rows = {r.key: r for r in d.members}
+    assert rows[teammate.pk].load_pct == 133 and rows[teammate.pk].over_target
+    assert [r.key for r in d.overloaded] == [teammate.pk]
+    assert rows[adviser.pk].load_pct == 67 and not rows[adviser.pk].over_target
+    assert d.suggested.key == lead.pk  # nobody has less load
+    assert suggest_receiver(d.members, exclude=[lead.pk]).key == adviser.pk
+
+
+def test_suggestion_breaks_load_ties_by_fewest_overdue(team_a, adviser, teammate):
+    today = timezone.localdate()
+    long_ago = today - dt.timedelta(days=400)
+    client_with_history(team_a, responsible_adviser=adviser, registered_on=long_ago)  # overdue
+    held = client_with_history(
+        team_a, responsible_adviser=teammate, registered_on=long_ago, last_held_on=today
+    )
+    interview(held, teammate, today)
+    d = team_dashboard(team=team_a, today=today)
+    assert d.suggested.key == teammate.pk
+
+
+def test_trend_shows_team_against_service_line(scene, team_a):
+    d = team_dashboard(team=team_a, today=scene)
+    assert len(d.trend) == 12
+    now, before = d.trend[-1], d.trend[-2]
+    assert now.month == scene.replace(day=1)
+    assert (now.team.required, now.team.covered) == (6, 3)
+    assert (now.line.required, now.line.covered) == (7, 3)  # plus team B's never-interviewed
+    assert (now.team_held, now.line_held) == (1, 1)
+    assert (before.team_held, before.line_held) == (1, 2)  # team B's video interview
+    assert now.team_held_per_adviser == round(1 / 3, 1)
+    assert now.line_held_per_adviser == round(1 / 4, 1)
+
+
+def _count_queries(team, today) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        team_dashboard(team=team, today=today)
+    return len(ctx.captured_queries)
+
+
+def test_query_count_does_not_grow_with_members_or_clients(team_a, team_b, adviser):
+    today = timezone.localdate()
+    long_ago = today - dt.timedelta(days=400)
+    small = client_with_history(team_b, registered_on=long_ago)
+    b_user = make_user("solo", team=team_b)
+    small.responsible_adviser = b_user
+    small.save(update_fields=["responsible_adviser"])
+    few = _count_queries(team_b, today)
+
+    members = [adviser] + [make_user(f"member{i}", team=team_a) for i in range(4)]
+    make_user("lead5", team=team_a, role=Role.LEAD)
+    for i in range(60):
+        who = members[i % len(members)]
+        held = today - dt.timedelta(days=i * 5)
+        c = client_with_history(
+            team_a, responsible_adviser=who, registered_on=long_ago, last_held_on=held
+        )
+        interview(c, who, held, channel=Channel.values[i % 3])
+        interview(c, who, held - dt.timedelta(days=3), outcome=Outcome.NO_SHOW)
+    many = _count_queries(team_a, today)
+    assert few == many
+    # members, caseload, coverage today, line teams, 12 months of coverage, interviews
+    assert many == 17
