@@ -8,9 +8,13 @@ engine uses, so a full due run right after seeding changes nothing.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import datetime as dt
 import io
+import itertools
 import random
+import threading
 import uuid
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
@@ -143,6 +147,13 @@ STATUS_WEIGHTS = [
 ]
 CHANNEL_WEIGHTS = [(Channel.PHONE, 55), (Channel.FACE_TO_FACE, 30), (Channel.VIDEO, 15)]
 LANGUAGE_WEIGHTS = [("fi", 80), ("sv", 6), ("en", 6), ("other", 8)]
+GOAL_WEIGHTS = [
+    (Goal.WORK, 60),
+    (Goal.TRAINING, 20),
+    (Goal.REHABILITATION, 10),
+    (Goal.BUSINESS, 4),
+    (Goal.OTHER, 6),
+]
 TEAM_SIZES = (4, 5, 3, 4)
 NOTES = (
     "Went through the job search of the last months and the next steps.",
@@ -173,56 +184,118 @@ class SeedResult:
     users: list[tuple[str, str]]
 
 
-def _pick(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
-    values, weights = zip(*weighted, strict=True)
-    return rng.choices(values, weights)[0]
+class _Weighted:
+    """A weighted choice that costs one random() and one bisect."""
+
+    def __init__(self, pairs: Sequence[tuple[str, int]]) -> None:
+        self.values = [v for v, _w in pairs]
+        total = sum(w for _v, w in pairs)
+        self.bounds = list(itertools.accumulate(w / total for _v, w in pairs))
+        self.bounds[-1] = 1.0
+
+    def __call__(self, rng: random.Random) -> str:
+        return self.values[bisect.bisect_right(self.bounds, rng.random())]
+
+
+def _line(row: tuple) -> str:
+    return "\t".join([r"\N" if v is None else str(v) for v in row]) + "\n"
 
 
 class _Writer:
-    """Collects rows per table and writes them with COPY (PostgreSQL) or bulk_create."""
+    """Collects rows per table and writes them with COPY (PostgreSQL) or bulk_create.
+
+    On PostgreSQL the COPY of one chunk runs in a background thread on the same connection
+    while the next chunk is generated (the two cores overlap), and secondary indexes and
+    foreign keys are dropped for the load and rebuilt once at the end (as pg_restore does).
+    """
 
     def __init__(self) -> None:
         self.rows: dict[type[models.Model], list[tuple]] = {}
         self.columns: dict[type[models.Model], list[str]] = {}
         self.counts: dict[type[models.Model], int] = {}
+        self.postgres = connection.vendor == "postgresql"
+        self._pending: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def add(self, model: type[models.Model], columns: list[str], row: tuple) -> None:
         self.columns.setdefault(model, columns)
         self.rows.setdefault(model, []).append(row)
 
     def flush(self, order: Iterable[type[models.Model]]) -> None:
+        batches = []
         for model in order:
             rows = self.rows.pop(model, [])
             if not rows:
                 continue
             self.counts[model] = self.counts.get(model, 0) + len(rows)
             columns = self.columns[model]
-            if connection.vendor == "postgresql":
-                self._copy(model, columns, rows)
-            else:
+            if not self.postgres:
                 fields = [model._meta.get_field(c).attname for c in columns]
                 model.objects.bulk_create(
                     [model(**dict(zip(fields, row, strict=True))) for row in rows],
                     batch_size=2000,
                 )
+                continue
+            db_columns = ", ".join(model._meta.get_field(c).column for c in columns)
+            sql = f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN"
+            batches.append((sql, "".join(map(_line, rows))))
+        if batches:
+            self.wait()
+            connection.ensure_connection()
+            raw = connection.connection  # Django's connection is per thread; share the raw one
+            self._pending = threading.Thread(target=self._copy, args=(raw, batches))
+            self._pending.start()
 
-    @staticmethod
-    def _copy(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-        def cell(value) -> str:
-            if value is None:
-                return r"\N"
-            if isinstance(value, dt.datetime):
-                return value.isoformat()
-            return str(value)
+    def _copy(self, raw, batches: list[tuple[str, str]]) -> None:
+        try:
+            cursor = raw.cursor()  # the same transaction as the main thread
+            for sql, text in batches:
+                cursor.copy_expert(sql, io.StringIO(text), size=1 << 20)
+        except BaseException as exc:  # re-raised in the main thread by wait()
+            self._error = exc
 
-        buffer = io.StringIO()
-        buffer.writelines("\t".join(cell(v) for v in row) + "\n" for row in rows)
-        buffer.seek(0)
-        db_columns = ", ".join(model._meta.get_field(c).column for c in columns)
+    def wait(self) -> None:
+        if self._pending is not None:
+            self._pending.join()
+            self._pending = None
+        if self._error is not None:
+            raise self._error
+
+    @contextlib.contextmanager
+    def bulk_load(self, tables: list[str]):
+        """Drop secondary indexes and foreign keys of `tables` for the load; rebuild after."""
+        if not self.postgres:
+            yield
+            return
         with connection.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN", buffer, size=1 << 20
+            # Run the checks still pending for rows written so far, so the tables can change.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+                [tables],
             )
+            foreign_keys = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                "FROM pg_index i WHERE i.indrelid::regclass::text = ANY(%s) "
+                "AND NOT i.indisprimary AND NOT i.indisunique",
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            for table, name, _definition in foreign_keys:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+        yield
+        self.wait()
+        with connection.cursor() as cursor:
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in foreign_keys:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            cursor.execute("ANALYZE")
 
 
 def _reset_sequences(models_: list[type[models.Model]]) -> None:
@@ -236,10 +309,21 @@ def is_seeded() -> bool:
     return Office.objects.filter(code=DEMO_OFFICE_CODE).exists()
 
 
-def _at(day: dt.date, rng: random.Random) -> dt.datetime:
-    return dt.datetime.combine(
-        day, dt.time(rng.randint(8, 15), rng.choice((0, 15, 30, 45))), HELSINKI
-    )
+def _fast(rng: random.Random):
+    """randint and choice on one random() call each (the stdlib's cost 3× more per call)."""
+    rand = rng.random
+
+    def randint(a: int, b: int) -> int:
+        return a + int(rand() * (b - a + 1))
+
+    def choice(seq):
+        return seq[int(rand() * len(seq))]
+
+    return randint, choice
+
+
+def _at(day: dt.date, randint) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(randint(8, 15), 15 * randint(0, 3)), HELSINKI)
 
 
 @transaction.atomic
@@ -253,6 +337,10 @@ def seed_demo(
 ) -> SeedResult:
     """Build the demo office. The caller checks is_seeded() first."""
     rng = random.Random(seed)
+    pick_status, pick_channel = _Weighted(STATUS_WEIGHTS), _Weighted(CHANNEL_WEIGHTS)
+    pick_language, pick_goal = _Weighted(LANGUAGE_WEIGHTS), _Weighted(GOAL_WEIGHTS)
+    action_kinds = list(ACTION_TEXTS)
+    randint, choice = _fast(rng)
     today = today or dt.date.today()
     now = dt.datetime.combine(today, dt.time(0, 0), HELSINKI)
     user_model = get_user_model()
@@ -402,195 +490,188 @@ def seed_demo(
     interview_id = version_id = appointment_id = 0
     birth_span = (dt.date(2004, 12, 31) - dt.date(1960, 1, 1)).days
 
-    for cid in range(1, clients + 1):
-        team_id, adviser_id = slots[(cid - 1) * len(slots) // clients]
-        # Unique codes: the i-th client gets birth day i mod span and a rising individual number.
-        born = dt.date(1960, 1, 1) + dt.timedelta(days=(cid * 7919) % birth_span)
-        individual = 2 + (cid * 7919 // birth_span) % 898
-        code = identity.make_hetu(born, individual)
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        status = _pick(rng, STATUS_WEIGHTS)
-        registered = today - dt.timedelta(days=rng.randint(30, 900))
-        status_since = (
-            registered
-            if rng.random() < 0.7
-            else min(
-                today - dt.timedelta(days=1), registered + dt.timedelta(days=rng.randint(0, 400))
+    with writer.bulk_load([m._meta.db_table for m in order]):
+        for cid in range(1, clients + 1):
+            team_id, adviser_id = slots[(cid - 1) * len(slots) // clients]
+            # Unique codes: the i-th client gets birth day i mod span and a rising individual number.
+            born = dt.date(1960, 1, 1) + dt.timedelta(days=(cid * 7919) % birth_span)
+            individual = 2 + (cid * 7919 // birth_span) % 898
+            code = identity.make_hetu(born, individual)
+            first, last = choice(FIRST_NAMES), choice(LAST_NAMES)
+            status = pick_status(rng)
+            registered = today - dt.timedelta(days=randint(30, 900))
+            status_since = (
+                registered
+                if rng.random() < 0.7
+                else min(
+                    today - dt.timedelta(days=1),
+                    registered + dt.timedelta(days=randint(0, 400)),
+                )
             )
-        )
-        responsible = adviser_id if rng.random() < 0.92 else None
+            responsible = adviser_id if rng.random() < 0.92 else None
 
-        # A year of interviews at about the interval, some late, some missed (overdue now).
-        held_days: list[tuple[dt.date, str]] = []
-        # Interviews happen while the client must be interviewed: since the current status
-        # began, or, for a client who has left the cycle, before it did.
-        required = status in rules.REQUIRED_STATUSES
-        cycle_start = status_since if required or status_since == registered else registered
-        cycle_end = today if required or status_since == registered else status_since
-        day = max(cycle_start, today - dt.timedelta(days=365)) + dt.timedelta(
-            days=rng.randint(3, 20)
-        )
-        stop_early = rng.random() < 0.22
-        while day < cycle_end:
-            channel = _pick(rng, CHANNEL_WEIGHTS)
-            roll = rng.random()
-            outcome = (
-                Outcome.HELD
-                if roll < 0.91
-                else Outcome.NO_SHOW
-                if roll < 0.96
-                else Outcome.CANCELLED
+            # A year of interviews at about the interval, some late, some missed (overdue now).
+            held_days: list[tuple[dt.date, str]] = []
+            # Interviews happen while the client must be interviewed: since the current status
+            # began, or, for a client who has left the cycle, before it did.
+            required = status in rules.REQUIRED_STATUSES
+            cycle_start = status_since if required or status_since == registered else registered
+            cycle_end = today if required or status_since == registered else status_since
+            day = max(cycle_start, today - dt.timedelta(days=365)) + dt.timedelta(
+                days=randint(3, 20)
             )
-            interview_id += 1
-            held_at = _at(day, rng)
+            stop_early = rng.random() < 0.22
+            while day < cycle_end:
+                channel = pick_channel(rng)
+                roll = rng.random()
+                outcome = (
+                    Outcome.HELD
+                    if roll < 0.91
+                    else Outcome.NO_SHOW
+                    if roll < 0.96
+                    else Outcome.CANCELLED
+                )
+                interview_id += 1
+                held_at = _at(day, randint)
+                writer.add(
+                    Interview,
+                    interview_cols,
+                    (
+                        interview_id,
+                        cid,
+                        adviser_id,
+                        held_at,
+                        channel,
+                        InterviewKind.INITIAL if not held_days else InterviewKind.PERIODIC,
+                        outcome,
+                        randint(20, 60) if outcome == Outcome.HELD else None,
+                        choice(NOTES) if outcome == Outcome.HELD else "",
+                        None,
+                        None,
+                        adviser_id,
+                        held_at + dt.timedelta(minutes=45),
+                    ),
+                )
+                if outcome == Outcome.HELD:
+                    held_days.append((day, channel))
+                    step = randint(75, 95) if not stop_early else randint(110, 200)
+                else:
+                    step = randint(5, 20)
+                day += dt.timedelta(days=step)
+            last_held = max((d for d, _c in held_days), default=None)
+            last_channel = next((c for d, c in reversed(held_days) if d == last_held), "")
+            next_due = rules.next_due_date(
+                status=status, status_since=status_since, last_held_on=last_held
+            )
+            due = rules.due_state(next_due, today)
+            created = dt.datetime.combine(registered, dt.time(9), HELSINKI)
             writer.add(
-                Interview,
-                interview_cols,
+                Client,
+                client_cols,
                 (
-                    interview_id,
                     cid,
-                    adviser_id,
-                    held_at,
-                    channel,
-                    InterviewKind.INITIAL if not held_days else InterviewKind.PERIODIC,
-                    outcome,
-                    rng.randint(20, 60) if outcome == Outcome.HELD else None,
-                    rng.choice(NOTES) if outcome == Outcome.HELD else "",
-                    None,
-                    None,
-                    adviser_id,
-                    held_at + dt.timedelta(minutes=45),
-                ),
-            )
-            if outcome == Outcome.HELD:
-                held_days.append((day, channel))
-                step = rng.randint(75, 95) if not stop_early else rng.randint(110, 200)
-            else:
-                step = rng.randint(5, 20)
-            day += dt.timedelta(days=step)
-        last_held = max((d for d, _c in held_days), default=None)
-        last_channel = next((c for d, c in reversed(held_days) if d == last_held), "")
-        next_due = rules.next_due_date(
-            status=status, status_since=status_since, last_held_on=last_held
-        )
-        due = rules.due_state(next_due, today)
-        created = dt.datetime.combine(registered, dt.time(9), HELSINKI)
-        writer.add(
-            Client,
-            client_cols,
-            (
-                cid,
-                code,
-                first,
-                last,
-                born,
-                _pick(rng, LANGUAGE_WEIGHTS),
-                f"{first}.{last}{cid}@example.com".lower() if rng.random() < 0.8 else "",
-                f"+35840{cid:07d}" if rng.random() < 0.9 else "",
-                f"{rng.choice(STREETS)} {rng.randint(1, 80)}, {rng.choice(CITIES)}",
-                status,
-                status_since,
-                registered,
-                team_id,
-                responsible,
-                last_held,
-                last_channel,
-                next_due,
-                due,
-                created,
-                now,
-            ),
-        )
-        # The status history: registered with a first status, then the current status from
-        # status_since (a client unemployed again later was first in a service).
-        if status_since == registered:
-            writer.add(StatusChange, status_cols, (cid, "", status, registered, None, created))
-        else:
-            first = Status.IN_SERVICE if status == Status.UNEMPLOYED else Status.UNEMPLOYED
-            since_at = dt.datetime.combine(status_since, dt.time(10), HELSINKI)
-            writer.add(StatusChange, status_cols, (cid, "", first, registered, None, created))
-            writer.add(
-                StatusChange,
-                status_cols,
-                (cid, first, status, status_since, adviser_id, since_at),
-            )
-        if due in (DueState.DUE_SOON, DueState.OVERDUE) and rng.random() < 0.4:
-            appointment_id += 1
-            start = _at(today + dt.timedelta(days=rng.randint(1, 14)), rng)
-            channel = _pick(rng, CHANNEL_WEIGHTS)
-            writer.add(
-                Appointment,
-                appointment_cols,
-                (
-                    appointment_id,
-                    cid,
-                    responsible or adviser_id,
-                    start,
-                    30,
-                    channel,
-                    "Office, room 2" if channel == Channel.FACE_TO_FACE else "",
-                    f"https://video.example.com/{uuid.UUID(int=rng.getrandbits(128))}"
-                    if channel == Channel.VIDEO
-                    else "",
-                    AppointmentStatus.BOOKED,
-                    adviser_id,
+                    code,
+                    first,
+                    last,
+                    born,
+                    pick_language(rng),
+                    f"{first}.{last}{cid}@example.com".lower() if rng.random() < 0.8 else "",
+                    f"+35840{cid:07d}" if rng.random() < 0.9 else "",
+                    f"{choice(STREETS)} {randint(1, 80)}, {choice(CITIES)}",
+                    status,
+                    status_since,
+                    registered,
+                    team_id,
+                    responsible,
+                    last_held,
+                    last_channel,
+                    next_due,
+                    due,
+                    created,
                     now,
                 ),
             )
-
-        # Plans: a version for each of the last two held interviews (the latest is current).
-        if held_days:
-            writer.add(EmploymentPlan, plan_cols, (cid, cid, created))
-            goal = _pick(
-                rng,
-                [
-                    (Goal.WORK, 60),
-                    (Goal.TRAINING, 20),
-                    (Goal.REHABILITATION, 10),
-                    (Goal.BUSINESS, 4),
-                    (Goal.OTHER, 6),
-                ],
-            )
-            kinds = rng.sample(list(ACTION_TEXTS), 2)
-            first_number = max(1, len(held_days) - 1)
-            for number, (held_day, _channel) in enumerate(held_days[-2:], start=first_number):
-                version_id += 1
+            # The status history: registered with a first status, then the current status from
+            # status_since (a client unemployed again later was first in a service).
+            if status_since == registered:
+                writer.add(StatusChange, status_cols, (cid, "", status, registered, None, created))
+            else:
+                first = Status.IN_SERVICE if status == Status.UNEMPLOYED else Status.UNEMPLOYED
+                since_at = dt.datetime.combine(status_since, dt.time(10), HELSINKI)
+                writer.add(StatusChange, status_cols, (cid, "", first, registered, None, created))
                 writer.add(
-                    PlanVersion,
-                    version_cols,
+                    StatusChange,
+                    status_cols,
+                    (cid, first, status, status_since, adviser_id, since_at),
+                )
+            if due in (DueState.DUE_SOON, DueState.OVERDUE) and rng.random() < 0.4:
+                appointment_id += 1
+                start = _at(today + dt.timedelta(days=randint(1, 14)), randint)
+                channel = pick_channel(rng)
+                writer.add(
+                    Appointment,
+                    appointment_cols,
                     (
-                        version_id,
+                        appointment_id,
                         cid,
-                        number,
-                        goal,
-                        "",
-                        4 if status == Status.UNEMPLOYED else 2,
-                        "Monthly report of applications",
-                        "Reliable, experienced in customer service",
-                        "Up-to-date CV, digital skills",
+                        responsible or adviser_id,
+                        start,
+                        30,
+                        channel,
+                        "Office, room 2" if channel == Channel.FACE_TO_FACE else "",
+                        f"https://video.example.com/{uuid.UUID(int=rng.getrandbits(128))}"
+                        if channel == Channel.VIDEO
+                        else "",
+                        AppointmentStatus.BOOKED,
                         adviser_id,
-                        dt.datetime.combine(held_day, dt.time(16), HELSINKI),
-                        None,
+                        now,
                     ),
                 )
-                for k_index, kind in enumerate(kinds[: 1 + (number > first_number)]):
-                    done = number > first_number and k_index == 0
+
+            # Plans: a version for each of the last two held interviews (the latest is current).
+            if held_days:
+                writer.add(EmploymentPlan, plan_cols, (cid, cid, created))
+                goal = pick_goal(rng)
+                kinds = rng.sample(action_kinds, 2)
+                first_number = max(1, len(held_days) - 1)
+                for number, (held_day, _channel) in enumerate(held_days[-2:], start=first_number):
+                    version_id += 1
                     writer.add(
-                        PlanAction,
-                        action_cols,
+                        PlanVersion,
+                        version_cols,
                         (
                             version_id,
-                            kind,
-                            ACTION_TEXTS[kind],
-                            ActionStatus.DONE if done else ActionStatus.IN_PROGRESS,
-                            held_day + dt.timedelta(days=60),
+                            cid,
+                            number,
+                            goal,
+                            "",
+                            4 if status == Status.UNEMPLOYED else 2,
+                            "Monthly report of applications",
+                            "Reliable, experienced in customer service",
+                            "Up-to-date CV, digital skills",
+                            adviser_id,
+                            dt.datetime.combine(held_day, dt.time(16), HELSINKI),
+                            None,
                         ),
                     )
+                    for k_index, kind in enumerate(kinds[: 1 + (number > first_number)]):
+                        done = number > first_number and k_index == 0
+                        writer.add(
+                            PlanAction,
+                            action_cols,
+                            (
+                                version_id,
+                                kind,
+                                ACTION_TEXTS[kind],
+                                ActionStatus.DONE if done else ActionStatus.IN_PROGRESS,
+                                held_day + dt.timedelta(days=60),
+                            ),
+                        )
 
-        if cid % CHUNK == 0:
-            writer.flush(order)
-            progress(f"{cid:,} clients")
-    writer.flush(order)
+            if cid % CHUNK == 0:
+                writer.flush(order)
+                progress(f"{cid:,} clients")
+        writer.flush(order)
     _reset_sequences(order)
     return SeedResult(
         clients=writer.counts.get(Client, 0),
