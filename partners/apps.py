@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PartnersConfig(AppConfig):
     name = "partners"
-    verbose_name = "Partners, consent and referrals"
+    verbose_name = _("Partners, consent and referrals")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import remember_partner_at_sign_in
+
+        user_logged_in.connect(remember_partner_at_sign_in, dispatch_uid="partners-sign-in")

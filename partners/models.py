@@ -1,3 +1,424 @@
-"""Models of partners."""
+"""Partners, the client's consent, referrals with closing reports, and client notifications.
+
+Information about a client passes to a partner only under a valid consent (`Consent.valid_on`);
+the portal's visibility is a queryset filter over referrals with such a consent, so revoking a
+consent cuts the partner's access on the next request.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+
+class ServiceType(models.TextChoices):
+    COACHING = "coaching", _("Coaching")
+    HEALTH = "health", _("Health services")
+    SOCIAL = "social_services", _("Social services")
+    KELA = "kela", _("Kela")
+    EDUCATION = "education", _("Education")
+    CAREER_GUIDANCE = "career_guidance", _("Career guidance")
+    OTHER = "other", _("Other")
+
+
+class Partner(models.Model):
+    """A partner organisation: a coaching provider, Kela, a health service, a school …"""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    business_id = models.CharField(_("business ID"), max_length=20, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="partner_name_present"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerService(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(_("name"), max_length=200)
+    service_type = models.CharField(_("type"), max_length=20, choices=ServiceType.choices)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["partner__name", "name"]
+        verbose_name = _("partner service")
+        verbose_name_plural = _("partner services")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="partnerservice_unique_name"),
+            models.CheckConstraint(
+                condition=Q(service_type__in=ServiceType.values),
+                name="partnerservice_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} – {self.name} ({self.get_service_type_display()})"
+
+
+class ContactPerson(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact people")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerUser(models.Model):
+    """A user who works for a partner: signs in to the portal only, never to adviser pages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_user"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="users")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner user")
+        verbose_name_plural = _("partner users")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.partner})"
+
+
+class ConsentMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("In person, orally")
+    PHONE = "phone", _("By phone")
+    VIDEO = "video", _("In a video meeting")
+    WRITTEN = "written", _("In writing (signed)")
+    ELECTRONIC = "electronic", _("Electronically (e-service)")
+
+
+class ConsentQuerySet(models.QuerySet):
+    def valid_on(self, day: dt.date) -> ConsentQuerySet:
+        return self.filter(revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day)
+
+
+class Consent(models.Model):
+    """The client's consent to share information with one named partner, for a purpose and a
+    period. Revoked, never deleted: the row is the evidence of what was agreed."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=300)
+    scope = models.TextField(_("information that may be shared"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    method = models.CharField(_("how given"), max_length=16, choices=ConsentMethod.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-valid_until", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [
+            models.Index(fields=["client", "partner", "valid_until"], name="consent_client_partner")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("valid_from")),
+                name="consent_period_order",
+                violation_error_message=_("The consent cannot end before it begins."),
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=ConsentMethod.values), name="consent_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="") & ~Q(scope=""), name="consent_purpose_scope_present"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="consent_revocation_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.partner} ({self.valid_from}–{self.valid_until})"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.revoked_at is None and self.valid_from <= day <= self.valid_until
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    STARTED = "started", _("Started")
+    ENDED = "ended", _("Ended")
+    DECLINED = "declined", _("Declined")
+
+
+class ReferralOutcome(models.TextChoices):
+    OPEN_MARKET = "open_market", _("Employed on the open market")
+    SUBSIDISED = "subsidised", _("Subsidised work")
+    STUDY = "study", _("Study")
+    WORK_TRIAL = "work_trial", _("Work trial")
+    OTHER_SERVICE = "other_service", _("Other service")
+    NO_CHANGE = "no_change", _("No change")
+
+
+class ReferralQuerySet(models.QuerySet):
+    def with_valid_consent(self, day: dt.date) -> ReferralQuerySet:
+        """Referrals whose client has a consent valid today for the referral's partner."""
+        consents = Consent.objects.valid_on(day).filter(
+            client_id=OuterRef("client_id"), partner_id=OuterRef("partner_id")
+        )
+        return self.filter(Exists(consents))
+
+    def for_partner(self, partner: Partner | int) -> ReferralQuerySet:
+        return self.filter(partner=partner)
+
+    def open(self) -> ReferralQuerySet:
+        return self.filter(
+            status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.STARTED]
+        )
+
+
+class Referral(models.Model):
+    """An adviser's referral of a client to a partner's service."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="referrals")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    service = models.ForeignKey(
+        PartnerService,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("service"),
+    )
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="referrals")
+    reason = models.TextField(_("reason"))
+    shared_information = models.TextField(_("information shared with the partner"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.SENT
+    )
+    sent_at = models.DateTimeField(_("sent"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=ReferralOutcome.choices, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set when the partner files the closing report; cleared when an adviser has reviewed it
+    # at an interview. The badge on the client page shows it.
+    needs_review = models.BooleanField(_("review at next interview"), default=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        indexes = [
+            models.Index(fields=["partner", "status", "-sent_at"], name="referral_partner"),
+            models.Index(fields=["client", "-sent_at"], name="referral_client"),
+            models.Index(fields=["ended_at", "outcome"], name="referral_outcome"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="referral_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=[*ReferralOutcome.values, ""]),
+                name="referral_outcome_valid",
+            ),
+            # An ended referral always has its outcome and end time; only it has an outcome.
+            models.CheckConstraint(
+                condition=(Q(status=ReferralStatus.ENDED, ended_at__isnull=False) & ~Q(outcome=""))
+                | (~Q(status=ReferralStatus.ENDED) & Q(outcome="")),
+                name="referral_ended_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.DECLINED) | Q(declined_at__isnull=False),
+                name="referral_declined_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason="") & ~Q(shared_information=""),
+                name="referral_reason_present",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.service} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.STARTED}
+
+
+class ReferralEvent(models.Model):
+    """Each change of a referral's status (event row): who, what, when."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=16, choices=ReferralStatus.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClosingReport(models.Model):
+    """What the partner hands back when the service ends."""
+
+    referral = models.OneToOneField(
+        Referral, on_delete=models.CASCADE, related_name="closing_report"
+    )
+    work_done = models.TextField(_("work done"))
+    results = models.TextField(_("results"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=ReferralOutcome.choices)
+    next_steps = models.TextField(_("next steps"))
+    further_support_needed = models.BooleanField(_("further support needed"), default=False)
+    further_support = models.TextField(_("what further support"), blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("closing report")
+        verbose_name_plural = _("closing reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReferralOutcome.values),
+                name="closingreport_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(further_support_needed=False) | ~Q(further_support=""),
+                name="closingreport_further_support_described",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.get_outcome_display()}"
+
+
+# --- Client notifications (appointment confirmations and reminders) ----------------------
+
+
+class NotificationKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Booking confirmation")
+    REMINDER = "reminder", _("Reminder the day before")
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed, will be retried")
+    GAVE_UP = "gave_up", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def claimable(self) -> NotificationQuerySet:
+        return self.filter(status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED])
+
+
+class Notification(models.Model):
+    """One message about one appointment over one channel.
+
+    The unique (appointment, kind, channel) row is the claim that makes sending idempotent: a
+    sender first moves the row from pending/failed to sending in one conditional UPDATE, so a
+    retry or an overlapping run never sends the same message twice.
+    """
+
+    appointment = models.ForeignKey(
+        "interviews.Appointment", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "channel"], name="notification_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=NotificationChannel.values),
+                name="notification_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NotificationStatus.values),
+                name="notification_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NotificationStatus.SENT) | Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.kind}/{self.channel}: {self.status}"

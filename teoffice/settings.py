@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "partners.middleware.PartnerPortalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -231,6 +232,19 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60 * 60 * 6},
     },
 }
+# Appointment reminders for tomorrow, once a day (idempotent: re-runs send nothing twice).
+CELERY_BEAT_SCHEDULE["appointment-reminders-daily"] = {
+    "task": "interviews.tasks.appointment_reminders_send",
+    "schedule": 60 * 60 * 24,
+    "options": {"expires": 60 * 60 * 6},
+}
+if env("REMINDERS_AT"):  # "HH:MM" local time, e.g. "10:00"
+    from celery.schedules import crontab
+
+    _r_hour, _r_minute = env("REMINDERS_AT").split(":")
+    CELERY_BEAT_SCHEDULE["appointment-reminders-daily"]["schedule"] = crontab(
+        hour=_r_hour, minute=_r_minute
+    )
 if env("FLAG_DUE_AT"):  # "HH:MM" local time instead of every 24 hours from beat start
     from celery.schedules import crontab
 
@@ -295,6 +309,18 @@ MAILERS = {
         ),
     }
 }
+if env("MAIL_HOST"):  # the SMTP backend's options for client confirmations and reminders
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("MAIL_HOST"),
+        "port": int(env("MAIL_PORT", "587")),
+        "username": env("MAIL_USER") or None,
+        "password": env("MAIL_PASSWORD") or None,
+        "use_tls": env_bool("MAIL_USE_TLS", default=True),
+        "timeout": int(env("MAIL_TIMEOUT", "10")),
+    }
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@teoffice.invalid")
+# Client text messages: a dotted path to a class with send(*, to, text) (partners/sms.py).
+SMS_GATEWAY = env("SMS_GATEWAY", "partners.sms.ConsoleSmsGateway")
 
 LOGGING = {
     "version": 1,

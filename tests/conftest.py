@@ -162,3 +162,40 @@ def _audit_tables_flushable():
 
     with audit_tables_flushable():
         yield
+
+
+# --- Partner personas (issue 8): `partner_user` works for `partner_org`, the demo coaching
+# provider; `other_partner_user` for another partner. Neither has a team or manager scope.
+
+
+@pytest.fixture
+def partner_org(db):
+    from partners.models import Partner, PartnerService, ServiceType
+
+    partner = Partner.objects.create(name="Valmennus Oy")
+    PartnerService.objects.create(
+        partner=partner, name="Job coaching", service_type=ServiceType.COACHING
+    )
+    return partner
+
+
+@pytest.fixture
+def partner_user(partner_org):
+    from partners.models import PartnerUser
+
+    user = make_user("pia", first_name="Pia", last_name="Partner")
+    PartnerUser.objects.create(user=user, partner=partner_org)
+    return user
+
+
+@pytest.fixture
+def other_partner_user(db):
+    from partners.models import Partner, PartnerService, PartnerUser, ServiceType
+
+    partner = Partner.objects.create(name="Terveyspalvelut")
+    PartnerService.objects.create(
+        partner=partner, name="Work-ability assessment", service_type=ServiceType.HEALTH
+    )
+    user = make_user("otto", first_name="Otto", last_name="Other")
+    PartnerUser.objects.create(user=user, partner=partner)
+    return user

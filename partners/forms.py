@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ClosingReport, Consent, ContactPerson, Partner, PartnerService
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["partner", "purpose", "scope", "valid_from", "valid_until", "method"]
+        widgets = {
+            "valid_from": DateInput(),
+            "valid_until": DateInput(),
+            "scope": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "purpose": _("Why the information is shared, e.g. coaching towards work."),
+            "scope": _("What may be shared, e.g. contact details, plan, work history."),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.filter(active=True)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", _("The consent cannot end before it begins."))
+        return data
+
+    def validate_constraints(self) -> None:
+        # The period rule is reported next to the field by clean(); the database still
+        # enforces it.
+        if "valid_until" not in self.errors:
+            super().validate_constraints()
+
+
+class ReferralForm(forms.Form):
+    service = forms.ModelChoiceField(
+        label=_("Partner service"),
+        queryset=PartnerService.objects.filter(active=True, partner__active=True).select_related(
+            "partner"
+        ),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    shared_information = forms.CharField(
+        label=_("Information shared with the partner"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only what the client's consent covers."),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for declining"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ClosingReportForm(forms.ModelForm):
+    class Meta:
+        model = ClosingReport
+        fields = [
+            "work_done",
+            "results",
+            "outcome",
+            "next_steps",
+            "further_support_needed",
+            "further_support",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ["work_done", "results", "next_steps", "further_support"]
+        }
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["name", "business_id"]
+
+
+class PartnerServiceForm(forms.ModelForm):
+    class Meta:
+        model = PartnerService
+        fields = ["partner", "name", "service_type", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ContactPersonForm(forms.ModelForm):
+    class Meta:
+        model = ContactPerson
+        fields = ["partner", "name", "title", "email", "phone"]
