@@ -1,3 +1,90 @@
-"""Models of reports."""
+"""Models of reports: the stored monthly reports and the record of client-level exports."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from teams.models import Office, ServiceLine
+
+
+class StoredReport(models.Model):
+    """A finished monthly coverage report (XLSX), built on the 1st for the month before.
+
+    The file's bytes live in the row rather than under MEDIA_ROOT: a report has one row per
+    team, not per client (tens of kilobytes even for a national office), the web and worker
+    containers then need no shared volume, and the file is written in the same transaction
+    as the unique (scope, month) row that makes the job idempotent.
+    """
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    service_line = models.ForeignKey(
+        ServiceLine, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the reported month."))
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("built at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "id"]
+        verbose_name = _("stored report")
+        verbose_name_plural = _("stored reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(office__isnull=False) & Q(service_line__isnull=True))
+                | (Q(office__isnull=True) & Q(service_line__isnull=False)),
+                name="storedreport_exactly_one_scope",
+            ),
+            models.UniqueConstraint(fields=["office", "month"], name="storedreport_unique_office"),
+            models.UniqueConstraint(
+                fields=["service_line", "month"], name="storedreport_unique_service_line"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="storedreport_month_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office or self.service_line} {self.month:%Y-%m}"
+
+    @property
+    def scope_name(self) -> str:
+        return str(self.office or self.service_line)
+
+
+class ClientExport(models.Model):
+    """One client-level export: who, when, which filter, how many rows were streamed."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    filters = models.JSONField(_("filter"), default=dict)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    completed = models.BooleanField(
+        _("completed"), default=False, help_text=_("False if the download was interrupted.")
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("client export")
+        verbose_name_plural = _("client exports")
+        permissions = [("export_clients", _("Can export client-level lists"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(format__in=["csv", "xlsx"]), name="clientexport_format_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.started_at:%Y-%m-%d %H:%M} ({self.rows})"

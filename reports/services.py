@@ -1,0 +1,872 @@
+"""The managers' coverage report: figures per office, service line, team or adviser.
+
+The page, its CSV/XLSX exports, the scheduled monthly report and the API's /api/v1/coverage
+all call `coverage_report()`; coverage itself comes from reports.coverage (never redefined).
+
+How a row is made (the DEFINITIONS below are shown on the page and in the exports):
+1. The period is [start, end] in local (Helsinki) dates; an end after today is cut to today,
+   since a figure for a day that has not come is no figure.
+2. Each client is placed in the row of their team and responsible adviser at the end of the
+   period (reports.coverage definition 2). Everything that happened to the client in the
+   period (interviews, no-shows, outcomes) counts in that row, so a row's figures describe
+   one set of clients.
+3. The figures are a fixed number of aggregate queries, whatever the number of rows or
+   clients: one coverage query per month of the period, one for interviews and cancelled
+   appointments, one for the median interval (LAG window + median per group in SQL), one for
+   outcomes, one for the row labels, and one for partners' referral outcomes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clients.models import Status
+from interviews import rules
+from interviews.choices import AppointmentStatus, Channel, Outcome
+from plans.models import ActionKind, ActionStatus
+from teams import policy
+from teams.models import ManagerScope, Office, ServiceLine, Team
+
+from .coverage import (
+    LEVELS,
+    Figures,
+    Level,
+    _candidates,
+    clients_as_of,
+    coverage_by_month,
+    day_end,
+    month_end,
+)
+from .models import ClientExport, StoredReport
+
+User = AbstractBaseUser | AnonymousUser
+
+MAX_MONTHS = 36
+EARLIEST = dt.date(2000, 1, 1)
+LEVEL_LABELS = {
+    "office": gettext_lazy("Office"),
+    "service_line": gettext_lazy("Service line"),
+    "team": gettext_lazy("Team"),
+    "adviser": gettext_lazy("Adviser"),
+}
+CHANNELS: tuple[str, ...] = tuple(Channel.values)
+WORK_STATUSES = (Status.EMPLOYED, Status.PART_TIME)
+SERVICE_STATUSES = (Status.IN_SERVICE,)
+STARTED_ACTION = (ActionStatus.IN_PROGRESS, ActionStatus.DONE)
+OUTCOMES = ("to_work", "to_study", "to_work_trial", "to_service")
+
+
+# --- Columns and their definitions (page, CSV, XLSX) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str  # "int", "pct" (a 0–1 share), "days", "text"
+    definition: str
+
+
+def columns() -> list[Column]:
+    """The report's columns in order, with the definition shown on the page and exports."""
+    interval = rules.interval_months()
+    c = []
+    c.append(Column("label", _("Name"), "text", _("The office, service line, team or adviser.")))
+    c.append(
+        Column(
+            "required",
+            _("Must be interviewed"),
+            "int",
+            _(
+                "Clients whose job-seeker status on the last day of the period requires "
+                "periodic interviews (unemployed or laid off), placed by their team and "
+                "responsible adviser on that day."
+            ),
+        )
+    )
+    c.append(
+        Column(
+            "covered",
+            _("Covered on time"),
+            "int",
+            _(
+                "Of those, clients whose last held interview on or before the last day is at "
+                "most %(months)d months old. No-shows and cancellations do not count."
+            )
+            % {"months": interval},
+        )
+    )
+    c.append(
+        Column(
+            "coverage",
+            _("Coverage"),
+            "pct",
+            _("Covered on time divided by must be interviewed (empty when nobody must be)."),
+        )
+    )
+    c.append(
+        Column(
+            "overdue",
+            _("Overdue at period end"),
+            "int",
+            _(
+                "Clients who must be interviewed and whose next interview was due before the "
+                "last day of the period (the interview rule as of that day)."
+            ),
+        )
+    )
+    c.append(
+        Column(
+            "held",
+            _("Interviews held"),
+            "int",
+            _("Interviews held in the period with the row's clients, in any channel."),
+        )
+    )
+    names = {
+        Channel.PHONE: (_("Phone"), _("Phone share")),
+        Channel.FACE_TO_FACE: (_("Face to face"), _("Face-to-face share")),
+        Channel.VIDEO: (_("Video"), _("Video share")),
+    }
+    for channel in CHANNELS:
+        count, share = names[channel]
+        c.append(
+            Column(
+                f"held_{channel}",
+                count,
+                "int",
+                _("Interviews held in the period in this channel."),
+            )
+        )
+        c.append(
+            Column(
+                f"share_{channel}",
+                share,
+                "pct",
+                _("This channel's interviews divided by all interviews held in the period."),
+            )
+        )
+    c.append(
+        Column(
+            "no_shows",
+            _("No-shows"),
+            "int",
+            _("Interview times in the period that the client did not attend."),
+        )
+    )
+    c.append(
+        Column(
+            "cancellations",
+            _("Cancellations"),
+            "int",
+            _(
+                "Interviews recorded as cancelled in the period, plus booked appointments in "
+                "the period that were cancelled without an interview record."
+            ),
+        )
+    )
+    c.append(
+        Column(
+            "median_interval_days",
+            _("Median days between interviews"),
+            "days",
+            _(
+                "For each interview held in the period, the days since the same client's "
+                "previous held interview (which may be before the period); the median of "
+                "these. A client's first held interview has no interval."
+            ),
+        )
+    )
+    c.append(
+        Column(
+            "to_work",
+            _("Moved to work"),
+            "int",
+            _(
+                "Clients whose status changed in the period from unemployed or laid off to "
+                "employed or part-time employed."
+            ),
+        )
+    )
+    c.append(
+        Column(
+            "to_study",
+            _("Moved to study"),
+            "int",
+            _(
+                "Clients with a study action in progress or done in a plan version agreed in "
+                "the period, where no earlier version of the plan had one (so a study is "
+                "counted in the period it started)."
+            ),
+        )
+    )
+    c.append(
+        Column(
+            "to_work_trial",
+            _("Moved to a work trial"),
+            "int",
+            _("As moved to study, for work-trial actions."),
+        )
+    )
+    c.append(
+        Column(
+            "to_service",
+            _("Moved to another service"),
+            "int",
+            _(
+                "Clients whose status changed in the period from unemployed or laid off to in "
+                "a service (training, trial, subsidy)."
+            ),
+        )
+    )
+    return c
+
+
+# --- The period -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    kind: str = "range"  # "month", "quarter", "range"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+
+def period_month(value: str) -> Period:
+    """ "2026-10" → October 2026."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", (value or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValidationError({"month": _("Enter a month as YYYY-MM.")})
+    start = dt.date(int(match[1]), int(match[2]), 1)
+    return Period(start, month_end(start), "month")
+
+
+def period_quarter(value: str) -> Period:
+    """ "2026-Q3" → July–September 2026."""
+    match = re.fullmatch(r"(\d{4})-?Q([1-4])", (value or "").strip(), flags=re.IGNORECASE)
+    if not match:
+        raise ValidationError({"quarter": _("Enter a quarter as YYYY-Qn, e.g. 2026-Q3.")})
+    year, quarter = int(match[1]), int(match[2])
+    start = dt.date(year, 3 * quarter - 2, 1)
+    return Period(start, month_end(dt.date(year, 3 * quarter, 1)), "quarter")
+
+
+def period_validate(period: Period, *, today: dt.date | None = None) -> Period:
+    """Check a period and cut its end to today. Raises ValidationError with field errors."""
+    today = today or timezone.localdate()
+    field_name = {"month": "month", "quarter": "quarter"}.get(period.kind, "start")
+    if period.start < EARLIEST:
+        raise ValidationError({field_name: _("The period cannot start before 2000.")})
+    if period.end < period.start:
+        raise ValidationError({"end": _("The end must not be before the start.")})
+    if period.start > today:
+        raise ValidationError({field_name: _("The period has not started yet.")})
+    period = Period(period.start, min(period.end, today), period.kind)
+    if period.months > MAX_MONTHS:
+        raise ValidationError(
+            {"end": _("A period can be at most %(n)d months long.") % {"n": MAX_MONTHS}}
+        )
+    return period
+
+
+def period_parse(
+    *,
+    kind: str,
+    month: str | None = None,
+    quarter: str | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    today: dt.date | None = None,
+) -> Period:
+    """A period from the report's parameters (the page's GET form and the API use it)."""
+    if kind == "month":
+        period = period_month(month or "")
+    elif kind == "quarter":
+        period = period_quarter(quarter or "")
+    elif kind == "range":
+        errors = {}
+        days = {}
+        for name, value in (("start", start), ("end", end)):
+            if isinstance(value, dt.date):
+                days[name] = value
+                continue
+            try:
+                days[name] = dt.date.fromisoformat((value or "").strip())
+            except ValueError:
+                errors[name] = _("Enter a date as YYYY-MM-DD.")
+        if errors:
+            raise ValidationError(errors)
+        period = Period(days["start"], days["end"], "range")
+    else:
+        raise ValidationError({"period": _("Choose month, quarter or range.")})
+    return period_validate(period, today=today)
+
+
+def previous_month(today: dt.date) -> Period:
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return Period(last.replace(day=1), last, "month")
+
+
+def previous_quarter(today: dt.date) -> Period:
+    quarter = (today.month - 1) // 3 + 1
+    year, quarter = (today.year - 1, 4) if quarter == 1 else (today.year, quarter - 1)
+    return period_quarter(f"{year}-Q{quarter}")
+
+
+# --- Who sees which teams ---------------------------------------------------------------
+
+
+def report_team_ids(user: User) -> list[int] | None:
+    """Teams whose figures `user` may see: a manager's scope, a team lead's own team.
+
+    None means every team (a superuser). Advisers and everyone else: PermissionDenied.
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied
+    if user.is_superuser:
+        return None
+    if policy.is_manager(user):
+        return policy.team_ids_visible_to(user)
+    if policy.is_team_lead(user):
+        return [policy.membership_of(user).team_id]
+    raise PermissionDenied
+
+
+def can_see_reports(user: User) -> bool:
+    return user.is_authenticated and (policy.is_manager(user) or policy.is_team_lead(user))
+
+
+# --- The report -------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    key: int | None
+    label: str
+    parent: str = ""
+    figures: Figures = field(default_factory=Figures)
+    held: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0))
+    no_shows: int = 0
+    cancellations: int = 0
+    median_interval_days: float | None = None
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+
+    @property
+    def held_total(self) -> int:
+        return sum(self.held.values())
+
+    def share(self, channel: str) -> float | None:
+        return self.held[channel] / self.held_total if self.held_total else None
+
+    def values(self) -> dict[str, object]:
+        """The row as {column key: value}; shares and coverage as 0–1 fractions."""
+        values: dict[str, object] = {
+            "label": self.label,
+            "required": self.figures.required,
+            "covered": self.figures.covered,
+            "coverage": self.figures.coverage,
+            "overdue": self.figures.overdue,
+            "held": self.held_total,
+        }
+        for channel in CHANNELS:
+            values[f"held_{channel}"] = self.held[channel]
+            values[f"share_{channel}"] = self.share(channel)
+        values |= {
+            "no_shows": self.no_shows,
+            "cancellations": self.cancellations,
+            "median_interval_days": self.median_interval_days,
+            **self.outcomes,
+        }
+        return values
+
+
+@dataclass
+class Report:
+    period: Period
+    level: Level
+    rows: list[Row]
+    total: Row
+    # Coverage at each month end of the period (the last one is the period end).
+    series: list[tuple[dt.date, dict[int | None, Figures]]]
+    referral_outcomes: dict[str, int] | None = None
+
+    @property
+    def start(self) -> dt.date:
+        return self.period.start
+
+    @property
+    def end(self) -> dt.date:
+        return self.period.end
+
+    @property
+    def series_total(self) -> list[tuple[dt.date, Figures]]:
+        totals = []
+        for day, by_key in self.series:
+            total = Figures()
+            for figures in by_key.values():
+                total = total + figures
+            totals.append((day, total))
+        return totals
+
+    def series_for(self, key: int | None) -> list[tuple[dt.date, Figures]]:
+        return [(day, by_key.get(key, Figures())) for day, by_key in self.series]
+
+
+def coverage_report(
+    *,
+    user: User,
+    start: dt.date,
+    end: dt.date,
+    level: Level = "team",
+    team_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
+    period_kind: str = "range",
+) -> Report:
+    """The report for the teams `user` may see (optionally narrowed to `team_ids`).
+
+    Raises PermissionDenied for users without reports, ValidationError for a bad period or
+    level. A `Period` from period_parse() may be unpacked into start/end.
+    """
+    if level not in LEVELS:
+        raise ValidationError({"level": _("Choose office, service line, team or adviser.")})
+    visible = report_team_ids(user)
+    if team_ids is not None:
+        wanted = set(team_ids)
+        visible = sorted(wanted if visible is None else wanted & set(visible))
+    period = period_validate(Period(start, end, period_kind), today=today)
+    return report_build(period=period, level=level, team_ids=visible)
+
+
+def report_build(*, period: Period, level: Level, team_ids: list[int] | None) -> Report:
+    """The report for the clients of `team_ids` (None: all teams); no access check here."""
+    series = coverage_by_month(period.end, period.months, level=level, team_ids=team_ids)
+    at_end = series[-1][1]
+    activity = _activity(period, level, team_ids)
+    keys = set(at_end) | set(activity)
+    keys |= _all_keys(level, team_ids)
+    labels = _labels(level, keys)
+    rows = []
+    for key in keys:
+        label, parent = labels.get(key, (_("No responsible adviser"), ""))
+        row = activity.get(key) or Row(key=key, label=label)
+        row.label, row.parent = label, parent
+        row.figures = at_end.get(key, Figures())
+        rows.append(row)
+    rows.sort(key=lambda r: (r.parent, r.key is None, r.label.lower(), r.key or 0))
+    total = Row(key=None, label=_("Total"))
+    for row in rows:
+        total.figures = total.figures + row.figures
+        for channel in CHANNELS:
+            total.held[channel] += row.held[channel]
+        total.no_shows += row.no_shows
+        total.cancellations += row.cancellations
+        for name in OUTCOMES:
+            total.outcomes[name] += row.outcomes[name]
+    total.median_interval_days = activity.total_median
+    return Report(
+        period=period,
+        level=level,
+        rows=rows,
+        total=total,
+        series=series,
+        referral_outcomes=_referral_outcomes(period, team_ids),
+    )
+
+
+def _referral_outcomes(period: Period, team_ids: list[int] | None) -> dict[str, int] | None:
+    """Partners' referral outcomes for the whole report (one query); None without partners."""
+    try:
+        from partners.services import outcome_counts
+    except ImportError:  # pragma: no cover - the partners app is optional here
+        return None
+    return outcome_counts(start=period.start, end=period.end, team_ids=team_ids)
+
+
+def _all_keys(level: Level, team_ids: list[int] | None) -> set[int | None]:
+    """Every team (or its service line or office) in scope gets a row, even an empty one."""
+    if level == "adviser":
+        return set()
+    teams = Team.objects.all() if team_ids is None else Team.objects.filter(pk__in=team_ids)
+    field_name = {
+        "team": "pk",
+        "service_line": "service_line_id",
+        "office": "service_line__office_id",
+    }[level]
+    return set(teams.values_list(field_name, flat=True))
+
+
+def _labels(level: Level, keys: set[int | None]) -> dict[int | None, tuple[str, str]]:
+    """{key: (label, parent label)} in one query."""
+    ids = [k for k in keys if k is not None]
+    if level == "office":
+        return {o.pk: (o.name, "") for o in Office.objects.filter(pk__in=ids)}
+    if level == "service_line":
+        return {
+            s.pk: (s.name, s.office.name)
+            for s in ServiceLine.objects.filter(pk__in=ids).select_related("office")
+        }
+    if level == "team":
+        return {
+            t.pk: (t.name, t.service_line.name)
+            for t in Team.objects.filter(pk__in=ids).select_related("service_line")
+        }
+    users = get_user_model().objects.filter(pk__in=ids).select_related("membership__team")
+    labels = {}
+    for u in users:
+        membership = getattr(u, "membership", None)
+        labels[u.pk] = (
+            u.get_full_name() or u.get_username(),
+            membership.team.name if membership else "",
+        )
+    return labels
+
+
+# --- The SQL of the activity figures ----------------------------------------------------
+
+
+class _Activity(dict):
+    total_median: float | None = None
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _keyed_clients(period: Period, level: Level, team_ids: list[int] | None) -> tuple[str, list]:
+    """SQL of (client_id, key): each client's row at the period end (coverage definition 2)."""
+    clients = clients_as_of(period.end, _candidates(team_ids))
+    if team_ids is not None:
+        clients = clients.filter(team_on__in=team_ids)
+    sql, params = clients.order_by().values("pk", "team_on", "adviser_on").query.sql_with_params()
+    key = {
+        "team": "g.team_on",
+        "adviser": "g.adviser_on",
+        "service_line": "t.service_line_id",
+        "office": "s.office_id",
+    }[level]
+    joins = ""
+    if level in ("service_line", "office"):
+        joins = f" JOIN {_table(Team)} t ON t.id = g.team_on"
+    if level == "office":
+        joins += f" JOIN {_table(ServiceLine)} s ON s.id = t.service_line_id"
+    cte = (
+        f"g(client_id, team_on, adviser_on) AS ({sql}), "
+        f"k AS (SELECT g.client_id AS client_id, {key} AS key FROM g{joins})"
+    )
+    return cte, list(params)
+
+
+def _dt(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _held_day_sql(column: str) -> str:
+    """A held_at column as its local (Helsinki) date."""
+    if connection.vendor == "postgresql":
+        return f"(({column}) AT TIME ZONE 'Europe/Helsinki')::date"
+    return f"django_datetime_cast_date({column}, 'Europe/Helsinki', 'UTC')"
+
+
+def _days_between_sql(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _median_sql() -> str:
+    """The median gap per (total, key) over the CTE `d(key, gap)`.
+
+    PostgreSQL: PERCENTILE_CONT. SQLite has no ordered-set aggregates: the middle row (odd
+    count) or the mean of the two middle rows (even count) by ROW_NUMBER within each group.
+    """
+    if connection.vendor == "postgresql":
+        return (
+            "SELECT 0, key, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY gap) FROM d GROUP BY key "
+            "UNION ALL SELECT 1, NULL, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY gap) FROM d"
+        )
+    return (
+        ", e AS (SELECT 0 AS total, key, gap FROM d UNION ALL SELECT 1, NULL, gap FROM d), "
+        "r AS (SELECT total, key, gap, "
+        "ROW_NUMBER() OVER (PARTITION BY total, key ORDER BY gap) AS rn, "
+        "COUNT(*) OVER (PARTITION BY total, key) AS n FROM e) "
+        "SELECT total, key, AVG(gap) FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) "
+        "GROUP BY total, key"
+    )
+
+
+def _activity(period: Period, level: Level, team_ids: list[int] | None) -> _Activity:
+    """Interviews, no-shows, cancellations, median interval and outcomes per row: 3 queries."""
+    from clients.models import StatusChange
+    from interviews.models import Appointment, Interview
+    from plans.models import EmploymentPlan, PlanAction, PlanVersion
+
+    rows = _Activity()
+    if team_ids is not None and not team_ids:
+        return rows
+    cte, cte_params = _keyed_clients(period, level, team_ids)
+    since = _dt(day_end(period.start - dt.timedelta(days=1)))
+    until = _dt(day_end(period.end))
+
+    def row(key):
+        if key not in rows:
+            rows[key] = Row(key=key, label="")
+        return rows[key]
+
+    interviews, appointments = _table(Interview), _table(Appointment)
+    with connection.cursor() as cursor:
+        # 1. Interviews by outcome and channel, and appointments cancelled without a record.
+        cursor.execute(
+            f"WITH {cte} "
+            f"SELECT k.key, i.outcome, i.channel, COUNT(*) FROM {interviews} i "
+            "JOIN k ON k.client_id = i.client_id "
+            "WHERE i.held_at >= %s AND i.held_at < %s GROUP BY k.key, i.outcome, i.channel "
+            f"UNION ALL SELECT k.key, 'cancelled', a.channel, COUNT(*) FROM {appointments} a "
+            "JOIN k ON k.client_id = a.client_id "
+            "WHERE a.status = %s AND a.starts_at >= %s AND a.starts_at < %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {interviews} i2 WHERE i2.appointment_id = a.id) "
+            "GROUP BY k.key, a.channel",
+            [*cte_params, since, until, AppointmentStatus.CANCELLED, since, until],
+        )
+        for key, outcome, channel, count in cursor.fetchall():
+            if outcome == Outcome.HELD:
+                row(key).held[channel] += count
+            elif outcome == Outcome.NO_SHOW:
+                row(key).no_shows += count
+            else:
+                row(key).cancellations += count
+
+        # 2. Days between consecutive held interviews: LAG over each client's held
+        #    interviews up to the period end; the gaps that end in the period; their median.
+        cursor.execute(
+            f"WITH {cte}, "
+            f"h AS (SELECT i.id, i.client_id, i.held_at, {_held_day_sql('i.held_at')} AS day "
+            f"FROM {interviews} i WHERE i.outcome = %s AND i.held_at < %s "
+            "AND i.client_id IN (SELECT client_id FROM k)), "
+            "gaps AS (SELECT client_id, held_at, day, "
+            "LAG(day) OVER (PARTITION BY client_id ORDER BY held_at, id) AS prev FROM h), "
+            f"d AS (SELECT k.key AS key, {_days_between_sql('gaps.day', 'gaps.prev')} AS gap "
+            "FROM gaps JOIN k ON k.client_id = gaps.client_id "
+            "WHERE gaps.held_at >= %s AND gaps.prev IS NOT NULL) " + _median_sql(),
+            [*cte_params, Outcome.HELD, until, since],
+        )
+        for is_total, key, median in cursor.fetchall():
+            value = None if median is None else round(float(median), 1)
+            if is_total:
+                rows.total_median = value
+            else:
+                row(key).median_interval_days = value
+
+        # 3. Outcomes: status changes from a required status, and study / work-trial actions
+        #    that a plan version agreed in the period started (no earlier version had one).
+        required = list(rules.REQUIRED_STATUSES)
+        started = list(STARTED_ACTION)
+        marks = ", ".join(["%s"] * len(required))
+        work_marks = ", ".join(["%s"] * len(WORK_STATUSES))
+        service_marks = ", ".join(["%s"] * len(SERVICE_STATUSES))
+        started_marks = ", ".join(["%s"] * len(started))
+        sc, pa, pv, ep = (
+            _table(StatusChange),
+            _table(PlanAction),
+            _table(PlanVersion),
+            _table(EmploymentPlan),
+        )
+        cursor.execute(
+            f"WITH {cte} "
+            f"SELECT k.key, 'to_work', COUNT(DISTINCT sc.client_id) FROM {sc} sc "
+            "JOIN k ON k.client_id = sc.client_id "
+            f"WHERE sc.effective_on >= %s AND sc.effective_on <= %s AND sc.old_status IN ({marks}) "
+            f"AND sc.new_status IN ({work_marks}) GROUP BY k.key "
+            f"UNION ALL SELECT k.key, 'to_service', COUNT(DISTINCT sc.client_id) FROM {sc} sc "
+            "JOIN k ON k.client_id = sc.client_id "
+            f"WHERE sc.effective_on >= %s AND sc.effective_on <= %s AND sc.old_status IN ({marks}) "
+            f"AND sc.new_status IN ({service_marks}) GROUP BY k.key "
+            f"UNION ALL SELECT k.key, a.kind, COUNT(DISTINCT p.client_id) FROM {pa} a "
+            f"JOIN {pv} v ON v.id = a.version_id JOIN {ep} p ON p.id = v.plan_id "
+            "JOIN k ON k.client_id = p.client_id "
+            f"WHERE a.kind IN (%s, %s) AND a.status IN ({started_marks}) "
+            "AND v.created_at >= %s AND v.created_at < %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {pa} a2 JOIN {pv} v2 ON v2.id = a2.version_id "
+            "WHERE v2.plan_id = v.plan_id AND v2.number < v.number AND a2.kind = a.kind "
+            f"AND a2.status IN ({started_marks})) "
+            "GROUP BY k.key, a.kind",
+            [
+                *cte_params,
+                period.start,
+                period.end,
+                *required,
+                *WORK_STATUSES,
+                period.start,
+                period.end,
+                *required,
+                *SERVICE_STATUSES,
+                ActionKind.STUDY,
+                ActionKind.WORK_TRIAL,
+                *started,
+                since,
+                until,
+                *started,
+            ],
+        )
+        names = {ActionKind.STUDY: "to_study", ActionKind.WORK_TRIAL: "to_work_trial"}
+        for key, name, count in cursor.fetchall():
+            row(key).outcomes[names.get(name, name)] += count
+    return rows
+
+
+# --- Client-level export ----------------------------------------------------------------
+
+
+def client_export_allowed(user: User) -> bool:
+    """Managers with the explicit reports.export_clients permission (superusers have all)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and policy.is_manager(user)
+        and user.has_perm("reports.export_clients")
+    )
+
+
+def clients_for_export(*, user: User, filters: dict[str, str]):
+    """The clients a client-level export lists: visible to `user`, narrowed by `filters`."""
+    if not client_export_allowed(user):
+        raise PermissionDenied
+    clients = policy.clients_visible_to(user)
+    if filters.get("team"):
+        clients = clients.filter(team_id=int(filters["team"]))
+    if filters.get("due_state"):
+        clients = clients.filter(due_state=filters["due_state"])
+    return clients
+
+
+def client_export_start(*, user: User, fmt: str, filters: dict[str, str]) -> ClientExport:
+    """Record a client-level export before its first row goes out."""
+    if not client_export_allowed(user):
+        raise PermissionDenied
+    return ClientExport.objects.create(user=user, format=fmt, filters=filters)
+
+
+def client_export_finish(*, export: ClientExport, rows: int, completed: bool) -> None:
+    """The row count as streamed, and whether the whole file went out."""
+    ClientExport.objects.filter(pk=export.pk).update(
+        rows=rows, completed=completed, finished_at=timezone.now()
+    )
+
+
+# --- The stored monthly report ----------------------------------------------------------
+
+
+def stored_reports_visible_to(user: User):
+    """Stored reports of the offices and service lines in a manager's scopes."""
+    if not user.is_authenticated or not user.is_active:
+        return StoredReport.objects.none()
+    reports = StoredReport.objects.select_related("office", "service_line").defer("content")
+    if user.is_superuser:
+        return reports
+    scopes = list(
+        ManagerScope.objects.filter(user=user).values_list("office_id", "service_line_id")
+    )
+    offices = [o for o, _s in scopes if o]
+    lines = [s for _o, s in scopes if s]
+    if not scopes:
+        return reports.none()
+    return reports.filter(Q(office_id__in=offices) | Q(service_line_id__in=lines))
+
+
+def stored_reports_build(
+    *, month: dt.date | None = None, today: dt.date | None = None
+) -> list[StoredReport]:
+    """Build and keep the coverage report of `month` (default: the previous month) for every
+    office (office and team rows) and every service line a manager follows (service line
+    and team rows), as XLSX. Idempotent: a (scope, month) already stored is left as it is,
+    and a parallel run that stores it first wins (unique constraints)."""
+    from .exports import report_xlsx_write
+
+    today = today or timezone.localdate()
+    period = previous_month(today) if month is None else period_month(f"{month:%Y-%m}")
+    period = period_validate(period, today=today)
+    stored = set(
+        StoredReport.objects.filter(month=period.start).values_list("office_id", "service_line_id")
+    )
+    teams = list(Team.objects.values_list("pk", "service_line_id", "service_line__office_id"))
+    scopes: list[tuple[Office | None, ServiceLine | None, Level]] = [
+        (office, None, "office") for office in Office.objects.all()
+    ]
+    followed = ManagerScope.objects.filter(service_line__isnull=False).values("service_line")
+    scopes += [
+        (None, line, "service_line")
+        for line in ServiceLine.objects.filter(pk__in=followed).select_related("office")
+    ]
+    built = []
+    for office, line, level in scopes:
+        key = (office.pk if office else None, line.pk if line else None)
+        if key in stored:
+            continue
+        team_ids = [
+            t for t, sl, o in teams if (office and o == office.pk) or (line and sl == line.pk)
+        ]
+        top = report_build(period=period, level=level, team_ids=team_ids)
+        by_team = report_build(period=period, level="team", team_ids=team_ids)
+        buffer = io.BytesIO()
+        report_xlsx_write(
+            [(str(LEVEL_LABELS[level]), top), (str(LEVEL_LABELS["team"]), by_team)], buffer
+        )
+        scope_name = slugify(str(office or line)) or "scope"
+        content = buffer.getvalue()
+        try:
+            with transaction.atomic():
+                built.append(
+                    StoredReport.objects.create(
+                        office=office,
+                        service_line=line,
+                        month=period.start,
+                        file_name=f"coverage_{scope_name}_{period.start:%Y-%m}.xlsx",
+                        content=content,
+                        size=len(content),
+                    )
+                )
+        except IntegrityError:
+            continue  # another run stored this scope's report first: keep that one
+    return built
+
+
+def month_choices(today: dt.date, count: int = 24) -> list[str]:
+    """The last `count` months, newest first, as YYYY-MM."""
+    year, month, out = today.year, today.month, []
+    for _i in range(count):
+        out.append(f"{year}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out
+
+
+def quarter_choices(today: dt.date, count: int = 8) -> list[str]:
+    year, quarter, out = today.year, (today.month - 1) // 3 + 1, []
+    for _i in range(count):
+        out.append(f"{year}-Q{quarter}")
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    return out
