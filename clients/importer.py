@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -342,17 +342,22 @@ def _date(value, column: str) -> dt.date | None:
         ) from None
 
 
-def _choice(value: str, choices, aliases: dict, column: str) -> str:
-    key = value.strip().lower()
-    by_value = {v.lower(): v for v in choices.values}
-    labels = {str(label).lower(): v for v, label in choices.choices}
-    found = by_value.get(key) or labels.get(key) or aliases.get(key)
+def _lookup(choices, aliases: dict) -> tuple[dict[str, str], str]:
+    """Values, labels (in the current language) and aliases, lower-cased, to a value."""
+    table = {str(label).lower(): str(v) for v, label in choices.choices}
+    table.update({k: str(v) for k, v in aliases.items()})
+    table.update({v.lower(): str(v) for v in choices.values})
+    return table, ", ".join(choices.values)
+
+
+def _choice(value: str, lookup: tuple[dict[str, str], str], column: str) -> str:
+    found = lookup[0].get(value.strip().lower())
     if not found:
         raise ValidationError(
             _("%(column)s: “%(value)s” is not one of %(allowed)s.")
-            % {"column": column, "value": value[:30], "allowed": ", ".join(choices.values)}
+            % {"column": column, "value": value[:30], "allowed": lookup[1]}
         )
-    return str(found)
+    return found
 
 
 class RowValidator:
@@ -361,7 +366,10 @@ class RowValidator:
     def __init__(self, user: AbstractBaseUser, today: dt.date):
         from plans.models import Goal
 
-        self.goal_choices = Goal
+        self.statuses = _lookup(Status, STATUS_ALIASES)
+        self.channels = _lookup(Channel, CHANNEL_ALIASES)
+        self.goals = _lookup(Goal, GOAL_ALIASES)
+        self.languages = _lookup(Language, {"suomi": "fi", "ruotsi": "sv", "svenska": "sv"})
         self.today = today
         self.teams_by_id: dict[str, Team] = {}
         self.teams_by_name: dict[str, list[Team]] = {}
@@ -410,9 +418,7 @@ class RowValidator:
             problems.append(_("a name is longer than 100 characters."))
         team = check(self.team, _text(raw["team"]))
         status_text = _text(raw["status"])
-        status = (
-            check(_choice, status_text, Status, STATUS_ALIASES, "status") if status_text else None
-        )
+        status = check(_choice, status_text, self.statuses, "status") if status_text else None
         if not status_text:
             problems.append(_("status is missing."))
         registered_on = check(_date, raw["registered_on"], "registered_on")
@@ -426,7 +432,7 @@ class RowValidator:
             problems.append(_("status_since is before registered_on."))
         language_text = _text(raw.get("language"))
         language = (
-            check(_choice, language_text, Language, {"suomi": "fi", "ruotsi": "sv"}, "language")
+            check(_choice, language_text, self.languages, "language")
             if language_text
             else Language.FI
         )
@@ -444,7 +450,7 @@ class RowValidator:
         last_on = check(_date, raw.get("last_interview_on"), "last_interview_on")
         channel_text = _text(raw.get("last_interview_channel"))
         channel = (
-            check(_choice, channel_text, Channel, CHANNEL_ALIASES, "last_interview_channel")
+            check(_choice, channel_text, self.channels, "last_interview_channel")
             if channel_text
             else ""
         )
@@ -455,11 +461,7 @@ class RowValidator:
         if channel_text and not last_on:
             problems.append(_("last_interview_channel is given without last_interview_on."))
         goal_text = _text(raw.get("plan_goal"))
-        goal = (
-            check(_choice, goal_text, self.goal_choices, GOAL_ALIASES, "plan_goal")
-            if goal_text
-            else ""
-        )
+        goal = check(_choice, goal_text, self.goals, "plan_goal") if goal_text else ""
         if problems:
             return RowError(row_number, masked, " ".join(str(p) for p in problems))
         return ValidRow(
@@ -587,66 +589,167 @@ def _write_batch(
     if not new_rows:
         return
 
-    clients = []
-    for r in new_rows:
+    client_ids = _allocate_ids(Client, len(new_rows))
+    client_rows, status_rows, interview_rows, plan_rows, version_rows = [], [], [], [], []
+    with_interview = [r for r in new_rows if r.last_interview_on]
+    interview_ids = iter(_allocate_ids(Interview, len(with_interview)))
+    with_goal = [r for r in new_rows if r.plan_goal]
+    plan_ids = iter(_allocate_ids(EmploymentPlan, len(with_goal)))
+    noon = dt.time(12, 0)
+    note = _("Last interview before teoffice, from an import.")
+    for pk, r in zip(client_ids, new_rows, strict=True):
         last_on = r.last_interview_on
         next_due = rules.next_due_date(
             status=r.status, status_since=r.status_since, last_held_on=last_on
         )
-        clients.append(
-            Client(
-                personal_identity_code=r.code,
-                first_name=r.first_name,
-                last_name=r.last_name,
-                birth_date=identity.birth_date(r.code),
-                language=r.language,
-                email=r.email,
-                phone=r.phone,
-                status=r.status,
-                status_since=r.status_since,
-                registered_on=r.registered_on,
-                team=r.team,
-                last_held_on=last_on,
-                last_channel=r.last_interview_channel if last_on else "",
-                next_due_date=next_due,
-                due_state=rules.due_state(next_due, today),
+        client_rows.append(
+            (
+                pk,
+                r.code,
+                r.first_name,
+                r.last_name,
+                identity.birth_date(r.code),
+                r.language,
+                r.email,
+                r.phone,
+                "",
+                r.status,
+                r.status_since,
+                r.registered_on,
+                r.team.pk,
+                None,
+                last_on,
+                r.last_interview_channel if last_on else "",
+                next_due,
+                rules.due_state(next_due, today).value,
+                now,
+                now,
             )
         )
-    Client.objects.bulk_create(clients)
-    StatusChange.objects.bulk_create(
-        StatusChange(client=c, new_status=c.status, effective_on=c.status_since, changed_by=user)
-        for c in clients
-    )
-    noon = dt.time(12, 0)
-    interviews = {
-        c.pk: Interview(
-            client=c,
-            adviser=user,
-            recorded_by=user,
-            held_at=min(now, timezone.make_aware(dt.datetime.combine(c.last_held_on, noon))),
-            channel=c.last_channel,
-            kind=InterviewKind.PERIODIC,
-            outcome=Outcome.HELD,
-            notes=_("Last interview before teoffice, from an import."),
-        )
-        for c in clients
-        if c.last_held_on
-    }
-    Interview.objects.bulk_create(interviews.values())
-    goals = {c.pk: r.plan_goal for c, r in zip(clients, new_rows, strict=True) if r.plan_goal}
-    if goals:
-        plans = EmploymentPlan.objects.bulk_create(EmploymentPlan(client_id=pk) for pk in goals)
-        PlanVersion.objects.bulk_create(
-            PlanVersion(
-                plan=plan,
-                number=1,
-                goal=goals[plan.client_id],
-                author=user,
-                interview=interviews.get(plan.client_id),
+        status_rows.append((pk, "", r.status, r.status_since, user.pk, now))
+        interview_id = None
+        if last_on:
+            interview_id = next(interview_ids)
+            held_at = min(now, timezone.make_aware(dt.datetime.combine(last_on, noon)))
+            interview_rows.append(
+                (
+                    interview_id,
+                    pk,
+                    user.pk,
+                    user.pk,
+                    held_at,
+                    r.last_interview_channel,
+                    InterviewKind.PERIODIC.value,
+                    Outcome.HELD.value,
+                    note,
+                    now,
+                )
             )
-            for plan in plans
+        if r.plan_goal:
+            plan_id = next(plan_ids)
+            plan_rows.append((plan_id, pk, now))
+            version_rows.append(
+                (plan_id, 1, r.plan_goal, "", 4, "", "", "", user.pk, now, interview_id)
+            )
+    _insert(Client, CLIENT_COLUMNS, client_rows)
+    _insert(StatusChange, STATUS_COLUMNS, status_rows)
+    _insert(Interview, INTERVIEW_COLUMNS, interview_rows)
+    _insert(EmploymentPlan, PLAN_COLUMNS, plan_rows)
+    _insert(PlanVersion, VERSION_COLUMNS, version_rows)
+    result.created += len(client_rows)
+
+
+CLIENT_COLUMNS = [
+    "id",
+    "personal_identity_code",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "language",
+    "email",
+    "phone",
+    "address",
+    "status",
+    "status_since",
+    "registered_on",
+    "team",
+    "responsible_adviser",
+    "last_held_on",
+    "last_channel",
+    "next_due_date",
+    "due_state",
+    "created_at",
+    "updated_at",
+]
+STATUS_COLUMNS = ["client", "old_status", "new_status", "effective_on", "changed_by", "changed_at"]
+INTERVIEW_COLUMNS = [
+    "id",
+    "client",
+    "adviser",
+    "recorded_by",
+    "held_at",
+    "channel",
+    "kind",
+    "outcome",
+    "notes",
+    "recorded_at",
+]
+PLAN_COLUMNS = ["id", "client", "created_at"]
+VERSION_COLUMNS = [
+    "plan",
+    "number",
+    "goal",
+    "goal_details",
+    "applications_per_month",
+    "follow_up",
+    "strengths",
+    "needs",
+    "author",
+    "created_at",
+    "interview",
+]
+
+
+def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for `count` new rows, so that related rows can be written alongside."""
+    if not count:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the import's transaction holds the database's write lock (IMMEDIATE mode).
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
+        start = cursor.fetchone()[0] + 1
+    return list(range(start, start + count))
+
+
+def _insert(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows: PostgreSQL's COPY (several times faster than INSERT), else bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        fields = [model._meta.get_field(c).attname for c in columns]
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=500
         )
-    result.created += len(clients)
+        return
+    # CSV with every value but None quoted: PostgreSQL reads an unquoted empty field as NULL
+    # and "" as an empty string; the C csv writer is much faster than formatting by hand.
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_NOTNULL, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    db_columns = ", ".join(model._meta.get_field(c).column for c in columns)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.copy_expert(
+            f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv)",
+            buffer,
+            size=1 << 20,
+        )
 
 
 def _require_manager(user: AbstractBaseUser) -> None:

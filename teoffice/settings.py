@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "teoffice.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -322,11 +323,29 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@teoffice.invalid")
 # Client text messages: a dotted path to a class with send(*, to, text) (partners/sms.py).
 SMS_GATEWAY = env("SMS_GATEWAY", "partners.sms.ConsoleSmsGateway")
 
+# Structured logs (teoffice/logging.py): JSON lines in production, text in development; every
+# line has request_id and user_id; identity codes are masked as a safety net.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG or TESTING else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "text"}},
+    "filters": {
+        "context": {"()": "teoffice.logging.RequestContextFilter"},
+        "mask_identity_codes": {"()": "teoffice.logging.MaskIdentityCodesFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user_id)s] %(message)s"},
+        "json": {"()": "teoffice.logging.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "mask_identity_codes"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Celery workers log through the LOGGING above instead of replacing the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

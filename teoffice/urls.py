@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("ready/", views.ready, name="ready"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("clients/import/", include("clients.import_urls")),
     path("clients/", include("clients.urls")),

@@ -1,0 +1,58 @@
+"""One log line per request, with a request id that every log line of the request carries."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+
+from .logging import bind, current_user_id, unbind
+
+logger = logging.getLogger("teoffice.request")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_QUIET_PATHS = frozenset({"/health/", "/ready/"})  # polled every few seconds
+
+
+class RequestLogMiddleware:
+    """Takes X-Request-ID from the proxy (or makes one), logs method, path, status, timing
+    and user id, and returns the id in the response's X-Request-ID header.
+
+    The query string is never logged (it can carry search terms such as names)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        tokens = bind(request_id=request_id, request=request)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            level = logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO
+            if response.status_code >= 500:
+                level = logging.ERROR
+            logger.log(
+                level,
+                "%s %s %s %.1f ms",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                    "user_id": current_user_id(request),
+                },
+            )
+            response["X-Request-ID"] = request_id
+            return response
+        finally:
+            unbind(tokens)
