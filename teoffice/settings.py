@@ -252,6 +252,15 @@ if env("FLAG_DUE_AT"):  # "HH:MM" local time instead of every 24 hours from beat
     _hour, _minute = env("FLAG_DUE_AT").split(":")
     CELERY_BEAT_SCHEDULE["flag-due-daily"]["schedule"] = crontab(hour=_hour, minute=_minute)
 
+# The previous month's coverage reports, built on the 1st of each month (reports.tasks).
+from celery.schedules import crontab as _crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["monthly-coverage-reports"] = {
+    "task": "reports.tasks.monthly_reports_build",
+    "schedule": _crontab(minute=30, hour=3, day_of_month=1),
+    "options": {"expires": 60 * 60 * 20},
+}
+
 # The interview rule's parameters (interviews/rules.py is the one place that reads them).
 INTERVIEW_INTERVAL_MONTHS = int(env("INTERVIEW_INTERVAL_MONTHS", "3"))
 INTERVIEW_FIRST_WITHIN_DAYS = int(env("INTERVIEW_FIRST_WITHIN_DAYS", "14"))
