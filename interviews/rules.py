@@ -19,12 +19,13 @@ import calendar
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.lookups import GreaterThanOrEqual, In, IsNull
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.fields import CharField, DateField
+from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.lookups import GreaterThanOrEqual, In, IsNull, LessThan, LessThanOrEqual
 
 from clients.models import Status
-from teoffice.db import AddDays, AddMonths
+from teoffice.db import AddDays, AddMonths, IsNotDistinctFrom
 
 from .choices import DueState
 
@@ -112,15 +113,42 @@ def covered_expression(last_held_on, day: dt.date):
     )
 
 
-def due_state_expression(today: dt.date):
-    soon = today + dt.timedelta(days=due_soon_days())
+def due_state_expression(today: dt.date, next_due="next_due_date"):
+    """The due state in SQL, from the stored next-due date or any date expression."""
+    due = _expr(next_due)
+    day = Value(today, output_field=DateField())
+    soon = Value(today + dt.timedelta(days=due_soon_days()), output_field=DateField())
     return Case(
-        When(next_due_date__isnull=True, then=Value(DueState.NOT_REQUIRED)),
-        When(next_due_date__lt=today, then=Value(DueState.OVERDUE)),
-        When(next_due_date__lte=soon, then=Value(DueState.DUE_SOON)),
+        When(IsNull(due, True), then=Value(DueState.NOT_REQUIRED)),
+        When(LessThan(due, day), then=Value(DueState.OVERDUE)),
+        When(LessThanOrEqual(due, soon), then=Value(DueState.DUE_SOON)),
         default=Value(DueState.OK),
         output_field=CharField(),
     )
+
+
+def recomputed_columns(today: dt.date) -> tuple[dict, Q]:
+    """Every derived column recomputed from the interviews, and the filter of the rows where
+    any of them differs from what is stored: one UPDATE for a full recompute, which writes
+    only the rows that change."""
+    from .models import Interview
+
+    last = Interview.objects.held().filter(client=OuterRef("pk")).order_by("-held_at", "-id")
+    held_on = Subquery(
+        last.annotate(day=TruncDate("held_at")).values("day")[:1], output_field=DateField()
+    )
+    channel = Coalesce(Subquery(last.values("channel")[:1]), Value(""))
+    next_due = next_due_date_expression("status", "status_since", held_on)
+    values = {
+        "last_held_on": held_on,
+        "last_channel": channel,
+        "next_due_date": next_due,
+        "due_state": due_state_expression(today, next_due),
+    }
+    same = Q()
+    for field, expression in values.items():
+        same &= Q(IsNotDistinctFrom(F(field), expression))
+    return values, ~same
 
 
 def stale_due_state_filter(today: dt.date) -> Q:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Func
+from django.db.models import Func, Lookup
 
 
 class AddDays(Func):
@@ -49,3 +49,16 @@ class AddMonths(Func):
             f"date({sql}, 'start of month', '{n + 1:+d} months', '-1 day'))",
             params * 3,
         )
+
+
+class IsNotDistinctFrom(Lookup):
+    """a IS NOT DISTINCT FROM b: equal, or both NULL (SQLite spells it IS)."""
+
+    lookup_name = "isnotdistinctfrom"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
+        return f"({lhs} {operator} {rhs})", (*lhs_params, *rhs_params)
