@@ -7,12 +7,10 @@ team); moving clients follows `can_move_between_teams` inside `clients_reassign`
 
 The personal identity code is written in full and read back masked (131052-****). The one
 exception: the detail endpoint with `?reveal=true`, for a caller who may work with the client
-(a member of its team). Every such reveal is logged.
+(a member of its team), recorded in the access log as an identity reveal.
 """
 
 from __future__ import annotations
-
-import logging
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,6 +28,7 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.models import AccessAction
 from interviews.choices import DueState
 from teams import policy
 from teams.api import MAX_ID, IdFilter, PolicyViewSet, VisibleRelatedField
@@ -37,7 +36,6 @@ from teams.api import MAX_ID, IdFilter, PolicyViewSet, VisibleRelatedField
 from . import identity, services
 from .models import Client, Language, Status
 
-logger = logging.getLogger(__name__)
 User = get_user_model()
 
 
@@ -226,6 +224,7 @@ class ClientViewSet(
 
     serializer_class = ClientSerializer
     filterset_class = ClientFilter
+    audit_client_id = "pk"
     ordering_fields = [
         "id",
         "last_name",
@@ -245,14 +244,9 @@ class ClientViewSet(
         client = self.get_object()
         reveal = request.query_params.get("reveal", "").lower() in {"1", "true", "yes"}
         reveal = reveal and policy.can_work_with_client(request.user, client)
-        if reveal:
-            logger.info(
-                "identity code revealed: client %s to user %s via API", client.pk, request.user.pk
-            )
-        serializer = self.get_serializer(
-            client, context={**self.get_serializer_context(), "reveal": reveal}
-        )
-        return Response(serializer.data)
+        self.audit([client], AccessAction.IDENTITY_REVEAL if reveal else AccessAction.API_DETAIL)
+        context = {**self.get_serializer_context(), "reveal": reveal}
+        return Response(self.get_serializer(client, context=context).data)
 
     def create(self, request, *args, **kwargs):
         data = ClientCreateSerializer(data=request.data, context=self.get_serializer_context())

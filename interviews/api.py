@@ -143,6 +143,7 @@ class InterviewViewSet(
     """Interviews held, missed (no-show) or cancelled; only a held one resets the cycle."""
 
     serializer_class = InterviewSerializer
+    audit_client_id = "client_id"
     filterset_class = InterviewFilter
     ordering_fields = ["id", "held_at"]
     ordering = ["-held_at", "-id"]
@@ -269,6 +270,7 @@ class AppointmentViewSet(
     """Booked appointments: book, move (PUT/PATCH), cancel, or record a no-show."""
 
     serializer_class = AppointmentSerializer
+    audit_client_id = "client_id"
     filterset_class = AppointmentFilter
     ordering_fields = ["id", "starts_at"]
     ordering = ["starts_at", "id"]

@@ -15,6 +15,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import ChangeEventKind
+from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
 from plans.services import PlanInput, plan_revise
 
@@ -38,6 +40,34 @@ def client_due_refresh(*, client: Client, today: dt.date | None = None) -> None:
     client.save(
         update_fields=["last_held_on", "last_channel", "next_due_date", "due_state", "updated_at"]
     )
+
+
+def _interview_changes(interview: Interview) -> list[dict[str, str]]:
+    fields = ["held_at", "channel", "kind", "outcome", "duration_minutes"]
+    return changes_between(
+        {},
+        {
+            "held_at": timezone.localtime(interview.held_at),
+            "channel": interview.get_channel_display(),
+            "kind": interview.get_kind_display(),
+            "outcome": interview.get_outcome_display(),
+            "duration_minutes": interview.duration_minutes,
+        },
+        labels=field_labels(Interview, fields),
+    )
+
+
+_APPOINTMENT_FIELDS = ["starts_at", "channel", "duration_minutes", "place", "video_link"]
+
+
+def _appointment_values(appointment: Appointment) -> dict:
+    return {
+        "starts_at": timezone.localtime(appointment.starts_at),
+        "channel": appointment.get_channel_display(),
+        "duration_minutes": appointment.duration_minutes,
+        "place": appointment.place,
+        "video_link": appointment.video_link,
+    }
 
 
 def _outcome_to_appointment_status(outcome: str) -> str:
@@ -110,6 +140,13 @@ def interview_log(
                         interview=interview,
                     )
                 client_due_refresh(client=client)
+            change_record(
+                client=client,
+                kind=ChangeEventKind.INTERVIEW_RECORDED,
+                changed_by=adviser,
+                subject_id=interview.pk,
+                changes=_interview_changes(interview),
+            )
     except IntegrityError:
         if submission_key is not None:
             existing = Interview.objects.filter(submission_key=submission_key).first()
@@ -132,7 +169,7 @@ def appointment_book(
 ) -> Appointment:
     if starts_at < timezone.now():
         raise ValidationError({"starts_at": _("An appointment cannot be booked in the past.")})
-    return Appointment.objects.create(
+    appointment = Appointment.objects.create(
         client=client,
         adviser=adviser,
         booked_by=booked_by,
@@ -142,6 +179,18 @@ def appointment_book(
         place=place,
         video_link=video_link,
     )
+    change_record(
+        client=client,
+        kind=ChangeEventKind.APPOINTMENT_BOOKED,
+        changed_by=booked_by,
+        subject_id=appointment.pk,
+        changes=changes_between(
+            {},
+            _appointment_values(appointment),
+            labels=field_labels(Appointment, _APPOINTMENT_FIELDS),
+        ),
+    )
+    return appointment
 
 
 def appointment_move(
@@ -152,11 +201,13 @@ def appointment_move(
     duration_minutes: int,
     place: str = "",
     video_link: str = "",
+    moved_by: AbstractBaseUser | None = None,
 ) -> Appointment:
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(_("Only a booked appointment can be moved."))
     if starts_at < timezone.now():
         raise ValidationError({"starts_at": _("An appointment cannot be moved to the past.")})
+    before = _appointment_values(appointment)
     appointment.starts_at = starts_at
     appointment.channel = channel
     appointment.duration_minutes = duration_minutes
@@ -165,16 +216,41 @@ def appointment_move(
     appointment.save(
         update_fields=["starts_at", "channel", "duration_minutes", "place", "video_link"]
     )
+    change_record(
+        client=appointment.client_id,
+        kind=ChangeEventKind.APPOINTMENT_MOVED,
+        changed_by=moved_by,
+        subject_id=appointment.pk,
+        changes=changes_between(
+            before,
+            _appointment_values(appointment),
+            labels=field_labels(Appointment, _APPOINTMENT_FIELDS),
+        ),
+    )
     return appointment
 
 
-def appointment_cancel(*, appointment: Appointment) -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, cancelled_by: AbstractBaseUser | None = None
+) -> Appointment:
     """Cancel a booked appointment. Idempotent: cancelling twice changes nothing."""
     updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
         status=AppointmentStatus.CANCELLED
     )
     if not updated and appointment.status != AppointmentStatus.CANCELLED:
         raise ValidationError(_("Only a booked appointment can be cancelled."))
+    if updated:
+        change_record(
+            client=appointment.client_id,
+            kind=ChangeEventKind.APPOINTMENT_CANCELLED,
+            changed_by=cancelled_by,
+            subject_id=appointment.pk,
+            changes=changes_between(
+                {"status": AppointmentStatus.BOOKED.label},
+                {"status": AppointmentStatus.CANCELLED.label},
+                labels=field_labels(Appointment, ["status"]),
+            ),
+        )
     appointment.status = AppointmentStatus.CANCELLED
     return appointment
 

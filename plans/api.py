@@ -25,6 +25,7 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.models import AccessAction
 from interviews.choices import Outcome
 from interviews.models import Interview
 from teams import policy
@@ -187,6 +188,7 @@ class PlanViewSet(
     """Employment plans with their immutable versions (optimistic locking: 409 on conflict)."""
 
     serializer_class = PlanSerializer
+    audit_client_id = "client_id"
     filterset_class = PlanFilter
     ordering_fields = ["id", "created_at"]
     ordering = ["id"]
@@ -244,7 +246,8 @@ class PlanViewSet(
             .prefetch_related("actions")
             .order_by("-number")
         )
-        page = self.paginate_queryset(versions)
+        page = self.paginator.paginate_queryset(versions, request, view=self)
+        self.audit([plan], AccessAction.API_DETAIL)  # one client's plan history
         return self.get_paginated_response(PlanVersionSerializer(page, many=True).data)
 
     def _revise(self, request, plan: EmploymentPlan) -> Response:

@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +31,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler, set_rollback
 
+from audit.models import AccessAction
+from audit.services import access_record
 from plans.services import PlanConflict
 
 from . import policy
@@ -78,15 +81,39 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 class PolicyViewSet(viewsets.GenericViewSet):
-    """Base of every API view set: policy-scoped querysets, integer ids, mapped errors."""
+    """Base of every API view set: policy-scoped querysets, integer ids, mapped errors, and
+    the access log for what lists and details show."""
 
     pagination_class = Pagination
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
     lookup_value_regex = r"[0-9]+"
 
+    # Where each row keeps its client's id ("pk" for clients): every list page and detail that
+    # shows client data is written to the access log, one INSERT per request. None: no client
+    # data (teams).
+    audit_client_id: str | None = None
+
     def get_exception_handler(self):
         return api_exception_handler
+
+    def audit(self, rows, action: str = AccessAction.API_LIST) -> None:
+        if self.audit_client_id is not None:
+            access_record(
+                clients=[getattr(row, self.audit_client_id) for row in rows],
+                action=action,
+                request=self.request,
+            )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.audit(page if page is not None else queryset)
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.audit([instance], AccessAction.API_DETAIL)
+        return Response(self.get_serializer(instance).data)
 
     def get_object(self):
         if int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]) > MAX_ID:
@@ -199,4 +226,6 @@ class TeamViewSet(
     ordering = ["service_line__office__name", "service_line__name", "name", "id"]
 
     def get_queryset(self):
-        return policy.teams_visible_to(self.request.user).prefetch_related("memberships__user")
+        return policy.teams_visible_to(self.request.user).prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("user"))
+        )
