@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import ChangeEvent, ChangeEventKind
+from audit.services import change_record, changes_between, changes_record, field_labels
 from teams.models import Membership, Team
 from teams.policy import can_move_between_teams
 
@@ -62,6 +64,20 @@ def client_create(
         client=client, new_status=status, effective_on=client.status_since, changed_by=created_by
     )
     client_due_refresh(client=client)
+    recorded = ["first_name", "last_name", "status", "registered_on", "team", "responsible_adviser"]
+    change_record(
+        client=client,
+        kind=ChangeEventKind.CLIENT_CREATED,
+        changed_by=created_by,
+        changes=changes_between(
+            {},
+            {
+                **{f: getattr(client, f) for f in recorded},
+                "status": client.get_status_display(),
+            },
+            labels=field_labels(Client, recorded),
+        ),
+    )
     return client
 
 
@@ -93,9 +109,20 @@ def client_status_change(
         effective_on=effective_on,
         changed_by=changed_by,
     )
+    old = {"status": client.get_status_display(), "status_since": client.status_since}
     client.status = status
     client.status_since = effective_on
     client.save(update_fields=["status", "status_since", "updated_at"])
+    change_record(
+        client=client,
+        kind=ChangeEventKind.STATUS_CHANGED,
+        changed_by=changed_by,
+        changes=changes_between(
+            old,
+            {"status": client.get_status_display(), "status_since": effective_on},
+            labels=field_labels(Client, ["status", "status_since"]),
+        ),
+    )
     client_due_refresh(client=client)
     return client
 
@@ -130,6 +157,7 @@ def clients_reassign(
         if not can_move_between_teams(moved_by, team, to_team):
             raise PermissionDenied(_("You may not move clients of %(team)s.") % {"team": team})
     batch = uuid.uuid4()
+    _moves_record(clients=clients, to_team=to_team, to_adviser=to_adviser, moved_by=moved_by)
     Assignment.objects.bulk_create(
         Assignment(
             client_id=c.pk,
@@ -144,4 +172,35 @@ def clients_reassign(
     )
     return Client.objects.filter(pk__in=[c.pk for c in clients]).update(
         team=to_team, responsible_adviser=to_adviser, updated_at=timezone.now()
+    )
+
+
+def _moves_record(
+    *,
+    clients: list[Client],
+    to_team: Team,
+    to_adviser: AbstractBaseUser | None,
+    moved_by: AbstractBaseUser,
+) -> None:
+    """One change event per moved client, in one INSERT (the advisers' names in one query)."""
+    from django.contrib.auth import get_user_model
+
+    advisers = get_user_model().objects.in_bulk(
+        {c.responsible_adviser_id for c in clients if c.responsible_adviser_id}
+    )
+    labels = field_labels(Client, ["team", "responsible_adviser"])
+    changes_record(
+        events=(
+            ChangeEvent(
+                client_id=c.pk,
+                kind=ChangeEventKind.CLIENT_MOVED,
+                changed_by=moved_by,
+                changes=changes_between(
+                    {"team": c.team, "responsible_adviser": advisers.get(c.responsible_adviser_id)},
+                    {"team": to_team, "responsible_adviser": to_adviser},
+                    labels=labels,
+                ),
+            )
+            for c in clients
+        )
     )

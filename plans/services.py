@@ -9,9 +9,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from audit.models import ChangeEventKind
+from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
 
-from .models import EmploymentPlan, PlanAction, PlanVersion
+from .models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
 
 
 @dataclass(frozen=True)
@@ -105,4 +107,44 @@ def plan_revise(
         )
         for a in data.actions
     )
+    change_record(
+        client=client,
+        kind=ChangeEventKind.PLAN_REVISED,
+        changed_by=author,
+        subject_id=version.pk,
+        changes=changes_between(
+            _version_values(current), _version_values(version, data.actions), labels=_plan_labels()
+        ),
+    )
     return version
+
+
+_PLAN_FIELDS = [
+    "number",
+    "goal",
+    "goal_details",
+    "applications_per_month",
+    "follow_up",
+    "strengths",
+    "needs",
+]
+
+
+def _plan_labels() -> dict[str, str]:
+    return {**field_labels(PlanVersion, _PLAN_FIELDS), "actions": _("agreed actions")}
+
+
+def _version_values(version: PlanVersion | None, actions=None) -> dict:
+    """A plan version as display values, for the change history's before/after."""
+    if version is None:
+        return {}
+    if actions is None:
+        actions = version.actions.all()
+    values = {f: getattr(version, f) for f in _PLAN_FIELDS}
+    values["goal"] = version.get_goal_display()
+    values["actions"] = "; ".join(
+        f"{ActionKind(a.kind).label}: {a.description} ({ActionStatus(a.status).label}"
+        + (f", {a.due_date.isoformat()})" if a.due_date else ")")
+        for a in actions
+    )
+    return values

@@ -1,0 +1,180 @@
+"""Change history: who changed what about a client, with old and new values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from audit.models import ChangeEvent, ChangeEventKind
+from clients.services import client_create, client_status_change, clients_reassign
+from interviews.choices import Channel, Outcome
+from interviews.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+    interview_log,
+)
+from plans.services import ActionInput, PlanInput, plan_revise
+from tests.conftest import make_client, make_code
+
+
+def _changes(event: ChangeEvent) -> dict[str, tuple[str, str]]:
+    return {c["field"]: (c["old"], c["new"]) for c in event.changes}
+
+
+def test_creating_a_client_is_recorded_without_the_identity_code(team_a, adviser):
+    code = make_code()
+    client = client_create(
+        personal_identity_code=code,
+        first_name="Aino",
+        last_name="Virtanen",
+        team=team_a,
+        created_by=adviser,
+    )
+    event = ChangeEvent.objects.get(client=client)
+    assert event.kind == ChangeEventKind.CLIENT_CREATED and event.changed_by == adviser
+    assert _changes(event)["last_name"] == ("", "Virtanen")
+    assert _changes(event)["team"] == ("", "Team A")
+    assert code not in str(event.changes)
+
+
+def test_a_status_change_keeps_the_old_and_new_status(client_a, adviser):
+    client_status_change(
+        client=client_a, status="employed", effective_on=timezone.localdate(), changed_by=adviser
+    )
+    event = ChangeEvent.objects.get(client=client_a, kind=ChangeEventKind.STATUS_CHANGED)
+    assert _changes(event)["status"] == ("Unemployed", "Employed")
+    assert event.changed_by == adviser
+
+
+def test_moving_clients_records_one_event_each_in_one_insert(
+    team_a, team_b, adviser, lead, outsider
+):
+    clients = [make_client(team_a, responsible_adviser=adviser) for _ in range(5)]
+    clients_reassign(
+        client_ids=[c.pk for c in clients], to_adviser=outsider, to_team=team_b, moved_by=lead
+    )
+    events = ChangeEvent.objects.filter(kind=ChangeEventKind.CLIENT_MOVED)
+    assert events.count() == 5
+    changes = _changes(events.first())
+    assert changes["team"] == ("Team A", "Team B")
+    assert changes["responsible_adviser"] == ("Alice Tester", "Charlie Tester")
+
+
+def test_the_moves_history_does_not_grow_the_query_count(team_a, team_b, adviser, lead, outsider):
+    """1 client vs 20 clients: the same number of queries."""
+    counts = []
+    for n in (1, 20):
+        ids = [make_client(team_a, responsible_adviser=adviser).pk for _ in range(n)]
+        mover = get_user_model().objects.get(pk=lead.pk)  # no policy cache from round one
+        with CaptureQueriesContext(connection) as captured:
+            clients_reassign(client_ids=ids, to_adviser=outsider, to_team=team_b, moved_by=mover)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_interviews_and_appointments_are_in_the_history(client_a, adviser):
+    start = timezone.now() + dt.timedelta(days=2)
+    appointment = appointment_book(
+        client=client_a, adviser=adviser, booked_by=adviser, starts_at=start, channel=Channel.PHONE
+    )
+    appointment_move(
+        appointment=appointment,
+        starts_at=start + dt.timedelta(days=1),
+        channel=Channel.VIDEO,
+        duration_minutes=45,
+        moved_by=adviser,
+    )
+    appointment_cancel(appointment=appointment, cancelled_by=adviser)
+    appointment_cancel(appointment=appointment, cancelled_by=adviser)  # idempotent: no event
+    interview_log(
+        client=client_a,
+        adviser=adviser,
+        held_at=timezone.now() - dt.timedelta(hours=1),
+        channel=Channel.FACE_TO_FACE,
+        outcome=Outcome.HELD,
+        duration_minutes=30,
+    )
+    kinds = list(
+        ChangeEvent.objects.filter(client=client_a).order_by("id").values_list("kind", flat=True)
+    )
+    assert kinds == [
+        ChangeEventKind.APPOINTMENT_BOOKED,
+        ChangeEventKind.APPOINTMENT_MOVED,
+        ChangeEventKind.APPOINTMENT_CANCELLED,
+        ChangeEventKind.INTERVIEW_RECORDED,
+    ]
+    moved = ChangeEvent.objects.get(kind=ChangeEventKind.APPOINTMENT_MOVED)
+    assert set(_changes(moved)) == {"starts_at", "channel", "duration_minutes"}
+    assert _changes(moved)["channel"] == ("Phone", "Video")
+
+
+def _plan(goal="work", applications=4, actions=()) -> PlanInput:
+    return PlanInput(goal=goal, applications_per_month=applications, actions=list(actions))
+
+
+def test_a_plan_revision_records_what_changed_from_the_previous_version(client_a, adviser):
+    plan_revise(client=client_a, author=adviser, data=_plan(), based_on=None)
+    plan_revise(
+        client=client_a,
+        author=adviser,
+        data=_plan(
+            goal="training",
+            applications=2,
+            actions=[ActionInput(kind="study", description="Welding course", status="planned")],
+        ),
+        based_on=1,
+    )
+    latest = ChangeEvent.objects.filter(kind=ChangeEventKind.PLAN_REVISED).first()
+    changes = _changes(latest)
+    assert changes["number"] == ("1", "2")
+    assert changes["goal"] == ("Work", "Training or study")
+    assert changes["applications_per_month"] == ("4", "2")
+    assert changes["actions"] == ("", "Study: Welding course (Planned)")
+    assert "strengths" not in changes  # unchanged fields are left out
+
+
+def test_a_change_event_cannot_be_rewritten(client_a, adviser):
+    client_status_change(
+        client=client_a, status="employed", effective_on=timezone.localdate(), changed_by=adviser
+    )
+    event = ChangeEvent.objects.get(client=client_a)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ChangeEvent.objects.filter(pk=event.pk).update(changes=[])
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_changeevent SET changed_by_id = NULL")
+    event.refresh_from_db()
+    assert event.changes and event.changed_by == adviser
+
+
+def test_a_clients_history_goes_with_the_client_when_erased(client_a, adviser):
+    client_status_change(
+        client=client_a, status="employed", effective_on=timezone.localdate(), changed_by=adviser
+    )
+    client_a.delete()
+    assert not ChangeEvent.objects.exists()
+
+
+def test_the_client_page_part_shows_the_history_in_one_query(
+    client_a, adviser, django_assert_num_queries
+):
+    for status in ("employed", "unemployed", "employed"):
+        client_status_change(
+            client=client_a, status=status, effective_on=timezone.localdate(), changed_by=adviser
+        )
+    with django_assert_num_queries(1):
+        html = Template("{% load audit %}{% client_history client %}").render(
+            Context({"client": client_a})
+        )
+    assert html.count("Job-seeker status changed") == 3
+    assert "Alice Tester" in html
