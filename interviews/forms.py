@@ -58,9 +58,10 @@ class InterviewForm(forms.Form):
 
     @property
     def is_held(self) -> bool:
-        """Whether the submitted outcome is Held (read from the raw data: valid or not)."""
-        value = self.data.get(self.add_prefix("outcome")) if self.is_bound else None
-        return (value or self.initial.get("outcome")) == Outcome.HELD
+        """Whether the plan goes with this submit: outcome Held, or not chosen yet (then its
+        errors show together with the missing outcome's). Read from the raw data."""
+        value = self.data.get(self.add_prefix("outcome"), "") if self.is_bound else ""
+        return value in ("", Outcome.HELD)
 
 
 class AppointmentForm(forms.Form):

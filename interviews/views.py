@@ -23,7 +23,7 @@ from plans.forms import (
     PlanForm,
     plan_initial,
     plan_input,
-    unvalidated_copies,
+    without_errors,
 )
 from plans.services import PlanConflict, plan_current_version
 from teams import policy
@@ -33,7 +33,7 @@ from .choices import AppointmentStatus
 from .forms import AppointmentForm, InterviewForm, this_minute
 from .models import Appointment, Interview
 
-UPCOMING_DAYS = (1, 7, 14, 30)
+UPCOMING_DAYS = (1, 7, 14, 30, 90)
 
 
 def get_appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
@@ -131,7 +131,7 @@ def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
                     url = reverse("interviews:appointment_book", args=[client.pk])
                     return _redirect(request, f"{url}?after={interview.pk}")
         if not form.is_held:
-            plan_form, actions = unvalidated_copies(plan_form, actions)
+            without_errors(plan_form, actions)
     else:
         appointment = _appointment_of(client, request.GET.get("appointment"))
         initial = {"plan_based_on": current.number if current else None}

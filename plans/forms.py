@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActionKind, ActionStatus, Goal, PlanVersion
@@ -119,15 +120,12 @@ def plan_input(plan_form: PlanForm, actions: BaseActionFormSet) -> PlanInput:
     )
 
 
-def unvalidated_copies(plan_form: PlanForm, actions: BaseActionFormSet):
-    """Unbound forms holding what was typed: for a not-held outcome, the plan is kept on
-    screen but neither validated nor saved, so it shows no errors."""
-    rows = [
-        {name: f[name].value() for name in ActionForm.base_fields}
-        for f in actions.forms
-        if f["description"].value() or f["kind"].value()
-    ]
-    return (
-        PlanForm(initial={bf.name: bf.value() for bf in plan_form}),
-        ActionFormSet(initial=rows, prefix=actions.prefix),
-    )
+def without_errors(plan_form: PlanForm, actions: BaseActionFormSet) -> None:
+    """Keep what was typed in the plan on screen, unvalidated (an outcome that is not Held
+    saves no plan, so its fields must not show errors). Marks the bound forms as cleaned
+    with no errors, so rendering them shows the submitted values and nothing else."""
+    plan_form._errors = ErrorDict()
+    for form in actions.forms:
+        form._errors = ErrorDict()
+    actions._errors = [ErrorDict() for _form in actions.forms]
+    actions._non_form_errors = actions.error_class()
