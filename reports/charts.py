@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 40, 44
+LEFT, RIGHT, TOP, BOTTOM = 60, 32, 44, 44
 SERIES_STYLES = 4
 
 
@@ -64,16 +64,19 @@ def line_chart(
     y_suffix: str = "%",
     title: str,
     desc: str = "",
-    y_ticks: int = 4,
+    y_ticks: int | None = None,
 ) -> SafeString:
     """An SVG line chart of `series` over `x_labels`, y from 0 to `y_max`.
 
     Values above y_max are drawn at the top edge (their tooltip keeps the true value).
+    y_ticks: how many steps on the y axis (None: 4 or 5, whichever gives rounder numbers).
     All text is escaped.
     """
     if not x_labels:
         raise ValueError("A chart needs at least one x label.")
     y_max = y_max or 1
+    if y_ticks is None:
+        y_ticks = 4 if (y_max / 4 * 2) % 1 == 0 else 5
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(len(x_labels) - 1, 1)
 
@@ -132,11 +135,11 @@ def line_chart(
             '<polyline fill="none" points="{}"/>',
             ((" ".join(seg),) for seg in segments if seg),
         )
-        legend_x = LEFT + n * 180
+        legend_x = LEFT + n * min(220, plot_w / len(series))
         lines.append(
             format_html(
                 '<g class="{}">{}{}'
-                '<line x1="{}" x2="{}" y1="16" y2="16"/><text class="legend" x="{}" y="20">{}</text>'
+                '<line x1="{}" x2="{}" y1="18" y2="18"/><text class="legend" x="{}" y="23">{}</text>'
                 "</g>",
                 css,
                 paths,

@@ -102,7 +102,6 @@ def render_dashboard(
             "can_manage": can_manage,
             "target_form": target_form,
             "activity": services.team_activity(team=team, viewer=request.user),
-            "channels": services.Channel.choices,
         },
         status=status,
     )
