@@ -1,0 +1,59 @@
+"""reports.charts: the server-side SVG line chart the dashboard and the coverage report share."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reports.charts import Series, line_chart, nice_max
+
+
+def test_chart_is_an_accessible_image_with_one_line_per_series():
+    svg = line_chart(
+        [Series("Team 1", [80, 85.5, 90]), Series("Service line", [70, 75, 72])],
+        ["Sep", "Oct", "Nov"],
+        y_max=100,
+        title="Coverage per month",
+        desc="Team 1 rose from 80% to 90%.",
+    )
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert 'aria-label="Coverage per month"' in svg
+    assert "<title>Coverage per month</title>" in svg
+    assert "<desc>Team 1 rose from 80% to 90%.</desc>" in svg
+    assert svg.count("<polyline") == 2
+    assert 'class="series series-0"' in svg and 'class="series series-1"' in svg
+    assert "<title>Team 1: Oct 85.5%</title>" in svg
+    assert all(label in svg for label in ("Sep", "Oct", "Nov", "100%", "0%"))
+    assert "style=" not in svg  # the CSP allows no inline styles
+
+
+def test_gaps_split_a_line_and_values_stay_inside_the_plot():
+    svg = line_chart(
+        [Series("A", [10, None, 30, 500]), Series("B", [None, None, None, None])],
+        ["1", "2", "3", "4"],
+        y_max=100,
+        title="t",
+    )
+    assert svg.count("<polyline") == 2  # A: [10] alone, then [30, 500]; B has no points
+    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', svg)]
+    assert ys and min(ys) >= 44  # 500 is drawn at the top edge, not above it
+    assert "<title>A: 4 500%</title>" in svg
+
+
+def test_text_is_escaped():
+    svg = line_chart([Series("<b>x</b>", [1])], ["<i>"], y_max=1, title='"t" & <u>')
+    assert "<b>" not in svg and "<i>" not in svg and "<u>" not in svg
+    assert "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+def test_no_labels_is_an_error():
+    with pytest.raises(ValueError):
+        line_chart([Series("a", [])], [], y_max=1, title="t")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(0, 1), (0.7, 1), (3.2, 5), (12, 20), (230, 250), (1000, 1000)]
+)
+def test_nice_max_rounds_up(value, expected):
+    assert nice_max(value) == expected
