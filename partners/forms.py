@@ -10,7 +10,15 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class ConsentForm(forms.ModelForm):
+class NoColon:
+    """Labels without Django's trailing colon, like the rest of the product's forms."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ConsentForm(NoColon, forms.ModelForm):
     class Meta:
         model = Consent
         fields = ["partner", "purpose", "scope", "valid_from", "valid_until", "method"]
@@ -42,7 +50,7 @@ class ConsentForm(forms.ModelForm):
             super().validate_constraints()
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(NoColon, forms.Form):
     service = forms.ModelChoiceField(
         label=_("Partner service"),
         queryset=PartnerService.objects.filter(active=True, partner__active=True).select_related(
@@ -57,13 +65,13 @@ class ReferralForm(forms.Form):
     )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(NoColon, forms.Form):
     reason = forms.CharField(
         label=_("Reason for declining"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ClosingReportForm(forms.ModelForm):
+class ClosingReportForm(NoColon, forms.ModelForm):
     class Meta:
         model = ClosingReport
         fields = [
@@ -80,20 +88,20 @@ class ClosingReportForm(forms.ModelForm):
         }
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(NoColon, forms.ModelForm):
     class Meta:
         model = Partner
         fields = ["name", "business_id"]
 
 
-class PartnerServiceForm(forms.ModelForm):
+class PartnerServiceForm(NoColon, forms.ModelForm):
     class Meta:
         model = PartnerService
         fields = ["partner", "name", "service_type", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class ContactPersonForm(forms.ModelForm):
+class ContactPersonForm(NoColon, forms.ModelForm):
     class Meta:
         model = ContactPerson
         fields = ["partner", "name", "title", "email", "phone"]

@@ -11,6 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AccessAction
+from audit.services import access_record
+
 from . import services
 from .forms import ClosingReportForm, DeclineForm
 from .models import Partner, Referral, ReferralStatus
@@ -31,7 +34,10 @@ def _referral(request: HttpRequest, pk: int) -> tuple[Partner, Referral]:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     partner = _partner(request)
-    referrals = services.portal_referrals(partner).order_by("-sent_at", "-id")
+    referrals = list(services.portal_referrals(partner).order_by("-sent_at", "-id"))
+    access_record(
+        clients=[r.client_id for r in referrals], action=AccessAction.PAGE, request=request
+    )
     return render(request, "portal/home.html", {"partner": partner, "referrals": referrals})
 
 
@@ -56,6 +62,7 @@ def _detail(
 @require_GET
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner, referral = _referral(request, pk)
+    access_record(clients=[referral.client_id], action=AccessAction.PAGE, request=request)
     return _detail(request, partner, referral)
 
 

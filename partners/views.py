@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import access_action_for, access_record
 from clients.models import Client
 from teams import policy
 
@@ -84,7 +85,9 @@ def _done(request: HttpRequest, client: Client) -> HttpResponse:
 
 @require_GET
 def client_panel(request: HttpRequest, client_id: int) -> HttpResponse:
-    return _panel(request, _client_for(request, client_id))
+    client = _client_for(request, client_id)
+    access_record(clients=[client], action=access_action_for(request), request=request)
+    return _panel(request, client)
 
 
 @require_POST

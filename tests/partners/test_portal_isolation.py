@@ -123,3 +123,19 @@ def test_portal_list_query_count_does_not_grow_with_referrals(
     many = _portal_queries(client)
     assert one == many
     assert one <= 10
+
+
+def test_partner_access_is_written_to_the_access_log(
+    client, client_a, adviser, partner_org, partner_user
+):
+    from audit.models import AccessLog
+
+    referral = make_referral(client_a, partner_org, adviser)
+    client.force_login(partner_user)
+    client.get(reverse("portal:home"))
+    client.get(reverse("portal:referral", args=[referral.pk]))
+    rows = AccessLog.objects.filter(user=partner_user).order_by("id")
+    assert [(r.client_ids, r.action) for r in rows] == [
+        ([client_a.pk], "page"),
+        ([client_a.pk], "page"),
+    ]
