@@ -9,7 +9,7 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 
-from .logging import bind, current_user_id, unbind
+from .logging import bind, current_user_id
 
 logger = logging.getLogger("teoffice.request")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -29,30 +29,29 @@ class RequestLogMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        tokens = bind(request_id=request_id, request=request)
+        # Left bound after the response: Django logs "Not Found" and errors after the
+        # middleware returns, and those lines need the id too. The next request rebinds.
+        bind(request_id=request_id, request=request)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            level = logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO
-            if response.status_code >= 500:
-                level = logging.ERROR
-            logger.log(
-                level,
-                "%s %s %s %.1f ms",
-                request.method,
-                request.path,
-                response.status_code,
-                duration_ms,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": duration_ms,
-                    "user_id": current_user_id(request),
-                },
-            )
-            response["X-Request-ID"] = request_id
-            return response
-        finally:
-            unbind(tokens)
+        response = self.get_response(request)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        level = logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO
+        if response.status_code >= 500:
+            level = logging.ERROR
+        logger.log(
+            level,
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": current_user_id(request),
+            },
+        )
+        response["X-Request-ID"] = request_id
+        return response

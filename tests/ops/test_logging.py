@@ -14,7 +14,9 @@ from teoffice.logging import (
     MASK,
     MaskIdentityCodesFilter,
     RequestContextFilter,
+    bind,
     json_formatter,
+    unbind,
 )
 from tests.conftest import make_client
 
@@ -91,10 +93,12 @@ def test_text_format_in_development_is_readable(settings):
     from teoffice.logging import TEXT_FORMAT
 
     record = logging.LogRecord("x", logging.INFO, "", 0, "hello %s", ("131052-308T",), None)
+    tokens = bind(request_id="r-123")
     RequestContextFilter().filter(record)
+    unbind(tokens)
     MaskIdentityCodesFilter().filter(record)
     line = logging.Formatter(TEXT_FORMAT).format(record)
-    assert line.endswith(f"INFO x [req=- user=None] hello {MASK}")
+    assert line.endswith(f"INFO x [req=r-123 user=None] hello {MASK}")
     assert settings.LOGGING["handlers"]["console"]["filters"] == ["context", "mask_identity_codes"]
 
 
