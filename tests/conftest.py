@@ -199,3 +199,14 @@ def other_partner_user(db):
     user = make_user("otto", first_name="Otto", last_name="Other")
     PartnerUser.objects.create(user=user, partner=partner)
     return user
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_never_contain_identity_codes():
+    """Everything the configured log handlers write during the run is scanned (issue 6)."""
+    from tests.audit.logscan import watch_log_output
+
+    found, undo, _written = watch_log_output()
+    yield
+    undo()
+    assert not found, "identity codes in the log output (shown masked):\n" + "\n".join(found[:20])
