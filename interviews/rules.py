@@ -20,6 +20,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import CharField, DateField
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, In, IsNull, LessThan, LessThanOrEqual
@@ -125,6 +126,58 @@ def due_state_expression(today: dt.date, next_due="next_due_date"):
         default=Value(DueState.OK),
         output_field=CharField(),
     )
+
+
+def full_recompute_statement(today: dt.date, connection) -> tuple[str, list]:
+    """PostgreSQL: one UPDATE ... FROM that recomputes every derived column from the
+    interviews, joining each client's latest held interview once (DISTINCT ON) instead of
+    correlated subqueries per row, and writing only the rows where something differs.
+
+    The rule's expressions are the same ORM expressions as everywhere else, compiled here
+    against the joined row ("latest" is the derived table of last held interviews).
+    """
+    from clients.models import Client
+
+    from .models import Interview
+
+    latest = (
+        Interview.objects.held()
+        .order_by("client_id", "-held_at", "-id")
+        .distinct("client_id")
+        .annotate(day=TruncDate("held_at"))
+        .values("client_id", "day", "channel")
+    )
+    latest_sql, latest_params = latest.query.sql_with_params()
+    query = Client.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+
+    def compile_(expression) -> tuple[str, list]:
+        sql, params = compiler.compile(expression.resolve_expression(query))
+        return sql, list(params)
+
+    held = RawSQL("latest.day", (), output_field=DateField())
+    next_due = next_due_date_expression("status", "status_since", held)
+    values = {
+        "last_held_on": ("latest.day", []),
+        "last_channel": ("COALESCE(latest.channel, '')", []),
+        "next_due_date": compile_(next_due),
+        "due_state": compile_(due_state_expression(today, next_due)),
+    }
+    sets, differs, params = [], [], []
+    for column, (sql, sql_params) in values.items():
+        sets.append(f"{column} = {sql}")
+        params += sql_params
+    where_params: list = []
+    for column, (sql, sql_params) in values.items():
+        differs.append(f'"clients_client"."{column}" IS DISTINCT FROM {sql}')
+        where_params += sql_params
+    statement = (
+        f"UPDATE clients_client SET {', '.join(sets)} "
+        f"FROM clients_client AS c2 LEFT JOIN ({latest_sql}) AS latest "
+        f"ON latest.client_id = c2.id "
+        f"WHERE c2.id = clients_client.id AND ({' OR '.join(differs)})"
+    )
+    return statement, [*params, *latest_params, *where_params]
 
 
 def recomputed_columns(today: dt.date) -> tuple[dict, Q]:

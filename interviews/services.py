@@ -10,8 +10,6 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,23 +281,15 @@ def _try_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _recompute_last_held() -> None:
-    """Bring last_held_on / last_channel in line with the interviews (set-based)."""
-    last_held = Interview.objects.held().filter(client=OuterRef("pk")).order_by("-held_at", "-id")
-    Client.objects.update(
-        last_held_on=Subquery(last_held.annotate(day=TruncDate("held_at")).values("day")[:1]),
-        last_channel=Coalesce(Subquery(last_held.values("channel")[:1]), Value("")),
-    )
-
-
 def due_states_refresh(*, today: dt.date | None = None, full: bool = False) -> DueRun:
     """Bring every client's due state up to date, in a handful of set-based statements.
 
     1. Take a transaction-level lock; a run that cannot get it records itself as skipped,
        so overlapping runs never double-act.
-    2. Full mode only: recompute last held interview and next-due date from the data.
-    3. Update the due state of exactly the rows whose stored state is stale for `today`
-       (a no-op when re-run the same day: idempotent by database state).
+    2. Daily: update the due state of exactly the rows whose stored state is stale for
+       `today` (a no-op when re-run the same day: idempotent by database state).
+    3. Full: recompute every derived column (last held interview, its channel, next-due
+       date, due state) from the interviews in one UPDATE of the rows where any differs.
     4. Record the run (when, how long, how many clients changed state).
     """
     today = today or timezone.localdate()
@@ -316,12 +306,18 @@ def due_states_refresh(*, today: dt.date | None = None, full: bool = False) -> D
                 skipped=True,
                 as_of=today,
             )
-        if full:
-            _recompute_last_held()
-            Client.objects.update(next_due_date=rules.next_due_date_expression())
-        changed = Client.objects.filter(rules.stale_due_state_filter(today)).update(
-            due_state=rules.due_state_expression(today)
-        )
+        if full and connection.vendor == "postgresql":
+            sql, params = rules.full_recompute_statement(today, connection)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                changed = cursor.rowcount
+        elif full:
+            values, differs = rules.recomputed_columns(today)
+            changed = Client.objects.filter(differs).update(**values)
+        else:
+            changed = Client.objects.filter(rules.stale_due_state_filter(today)).update(
+                due_state=rules.due_state_expression(today)
+            )
         duration_ms = round((time.perf_counter() - t0) * 1000)
         run = DueRun.objects.create(
             mode=mode,

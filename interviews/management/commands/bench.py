@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from teoffice.bench import Bench
+
+SECTIONS = ["due_engine", "pages", "exports", "http"]
+
+
+class Command(BaseCommand):
+    help = "Benchmark at scale on PostgreSQL: every figure beside its floor (docs/scaling.md)."
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clients", type=int, default=1_000_000)
+        parser.add_argument("--out", type=Path, help="Write the figures as JSON here.")
+        parser.add_argument("--fresh", action="store_true", help="Rebuild the bench database.")
+        parser.add_argument("--requests", type=int, default=30)
+        parser.add_argument("--http-seconds", type=int, default=10)
+        parser.add_argument("--only", nargs="*", choices=SECTIONS, default=SECTIONS)
+
+    def handle(self, *args, clients, out, fresh, requests, http_seconds, only, **options):
+        bench = Bench(
+            clients=clients, requests=requests, http_seconds=http_seconds, log=self.stdout.write
+        )
+        try:
+            results = bench.run(reuse=not fresh, sections=only)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        text = json.dumps(results, indent=2, default=str)
+        self.stdout.write(text)
+        if out:
+            out.write_text(text + "\n")
+            self.stdout.write(self.style.SUCCESS(f"Figures written to {out}"))
