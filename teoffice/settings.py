@@ -343,7 +343,9 @@ LOGGING = {
         "mask_identity_codes": {"()": "teoffice.logging.MaskIdentityCodesFilter"},
     },
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user_id)s] %(message)s"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user_id)s] %(message)s"
+        },
         "json": {"()": "teoffice.logging.json_formatter"},
     },
     "handlers": {
