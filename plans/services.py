@@ -45,7 +45,7 @@ class PlanConflict(Exception):
                 "The plan was revised by %(author)s while you were editing. Your text is kept "
                 "below; check the newer version and save again."
             )
-            % {"author": current.author if current else "?"}
+            % {"author": (current.author.get_full_name() or current.author) if current else "?"}
         )
 
 
