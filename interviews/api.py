@@ -9,6 +9,7 @@ payload, 404 in a URL). Writes go through interviews.services.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -175,6 +176,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     adviser_name = serializers.SerializerMethodField()
+    video_link = serializers.CharField(read_only=True, help_text=_("A URL, or empty."))
 
     class Meta:
         model = Appointment
@@ -205,7 +207,15 @@ class AppointmentTimeSerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField(min_value=5, max_value=480, default=30)
     channel = serializers.ChoiceField(choices=Channel.choices)
     place = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    video_link = serializers.URLField(max_length=200, required=False, default="", allow_blank=True)
+    # A URL or empty: a CharField with the URL validator, so that the schema allows "".
+    video_link = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text=_("A meeting link (http or https), or empty."),
+    )
 
 
 class AppointmentBookSerializer(AppointmentTimeSerializer):
