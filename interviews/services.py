@@ -17,6 +17,7 @@ from audit.models import ChangeEventKind
 from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
 from plans.services import PlanInput, plan_revise
+from reports.coverage import coverage_days_invalidate
 
 from . import rules
 from .choices import AppointmentStatus, InterviewKind, Outcome
@@ -138,6 +139,7 @@ def interview_log(
                         interview=interview,
                     )
                 client_due_refresh(client=client)
+                coverage_days_invalidate(since=held_on)
             change_record(
                 client=client,
                 kind=ChangeEventKind.INTERVIEW_RECORDED,

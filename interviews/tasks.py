@@ -65,3 +65,12 @@ def appointment_reminders_send() -> int:
     from .notifications import reminders_queue
 
     return reminders_queue()
+
+
+@shared_task(name="interviews.tasks.coverage_snapshots", acks_late=True)
+def coverage_snapshots() -> dict:
+    """Keep the coverage figures of the last 13 closed month ends (missing or stale ones)."""
+    from reports.coverage import coverage_snapshots_refresh
+
+    built = coverage_snapshots_refresh()
+    return {"built": [day.isoformat() for day in built]}

@@ -15,8 +15,13 @@ Definitions, for a day D (all dates in Europe/Helsinki):
    and the start of the status in force on D) is before D.
 5. **Coverage** = covered / must be interviewed (None when nobody must be interviewed).
 
-Every figure is a handful of aggregate queries (one per day asked for), whatever the number of
-clients or groups; nothing loops over clients in Python.
+Where the figures come from: today's from the clients' own columns (kept up to date by the
+services and the due engine: one GROUP BY); a past day's from its kept snapshot
+(CoverageDay/CoverageSnapshot, built nightly for the last 13 month ends) when that is fresh;
+otherwise from the history itself. Services that write history dated in the past mark the
+kept days from then on stale, and a stale day is never served. Every figure is a fixed
+number of aggregate queries whatever the number of clients or groups; nothing loops over
+clients in Python.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -42,13 +48,16 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
+from django.db.models.fields import CharField, DateField
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import LessThan
+from django.utils import timezone
 
 from clients.models import Assignment, Client, StatusChange
 from interviews import rules
 from interviews.choices import Outcome
-from interviews.models import Interview
+from interviews.models import CoverageDay, CoverageSnapshot, Interview
 from teams.models import Team
 
 Level = Literal["team", "adviser", "service_line", "office"]
@@ -147,23 +156,17 @@ def _candidates(team_ids: Iterable[int] | None):
     return Client.objects.filter(Q(team__in=team_ids) | Exists(moved))
 
 
-def coverage_on(
-    day: dt.date, *, level: Level = "team", team_ids: Iterable[int] | None = None
-) -> dict[int | None, Figures]:
-    """Figures per group (team, adviser, service line or office id) as of `day`.
+Pair = tuple[int, int | None]  # (team id, responsible adviser id) as of the day
 
-    `team_ids` limits the count to clients in those teams on `day` (None: every team).
-    Adviser level keys are user ids, with None for clients without a responsible adviser.
-    One aggregate query (plus one small team lookup for the service-line and office levels).
-    """
-    team_ids = None if team_ids is None else list(team_ids)
+
+def _history_orm(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
+    """As of `day` from the history, with correlated subqueries (any database)."""
     annotated = clients_as_of(day, _candidates(team_ids)).filter(
         status_on__in=list(rules.REQUIRED_STATUSES)
     )
     if team_ids is not None:
         annotated = annotated.filter(team_on__in=team_ids)
     due_on = rules.next_due_date_expression("status_on", "since_on", "held_on")
-    key = "adviser_on" if level == "adviser" else "team_on"
     rows = (
         annotated.annotate(
             is_covered=Case(
@@ -177,26 +180,255 @@ def coverage_on(
                 output_field=IntegerField(),
             ),
         )
-        .values(key)
+        .values("team_on", "adviser_on")
         .annotate(required=Count("pk"), covered=Sum("is_covered"), overdue=Sum("is_overdue"))
         .order_by()
     )
-    by_key = {r[key]: Figures(r["required"], r["covered"] or 0, r["overdue"] or 0) for r in rows}
-    if level in ("team", "adviser"):
-        return by_key
-    field = "service_line_id" if level == "service_line" else "service_line__office_id"
-    parent = dict(Team.objects.filter(pk__in=list(by_key)).values_list("pk", field))
+    return {
+        (r["team_on"], r["adviser_on"]): Figures(
+            r["required"], r["covered"] or 0, r["overdue"] or 0
+        )
+        for r in rows
+    }
+
+
+def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
+    """As of `day` from the history in one set-based statement (PostgreSQL): each table's
+    latest row per client is found once with DISTINCT ON and hash-joined, instead of
+    correlated subqueries per client. The rule's expressions are compiled from
+    interviews.rules, as everywhere else."""
+    end = day_end(day)
+    query = Client.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+
+    def compile_(expression) -> tuple[str, list]:
+        sql, params = compiler.compile(expression.resolve_expression(query))
+        return sql, list(params)
+
+    def ref(name: str, field):
+        return RawSQL(f"x.{name}", (), output_field=field)
+
+    covered_sql, covered_params = compile_(
+        Case(
+            When(rules.covered_expression(ref("held_on", DateField()), day), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+    due = rules.next_due_date_expression(
+        ref("status_on", CharField()), ref("since_on", DateField()), ref("held_on", DateField())
+    )
+    overdue_sql, overdue_params = compile_(
+        Case(
+            When(LessThan(due, Value(day, output_field=DateField())), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+    scope, scope_params = "", []
+    if team_ids is not None:
+        # Only the clients that may have been in these teams: now, or through a move.
+        scope = (
+            "AND (c.team_id = ANY(%s) OR EXISTS (SELECT 1 FROM clients_assignment m "
+            "WHERE m.client_id = c.id AND (m.from_team_id = ANY(%s) OR m.to_team_id = ANY(%s))))"
+        )
+        scope_params = [team_ids, team_ids, team_ids]
+    sql = f"""
+        WITH st AS (
+            SELECT DISTINCT ON (client_id) client_id, new_status, effective_on
+            FROM clients_statuschange WHERE effective_on <= %s
+            ORDER BY client_id, effective_on DESC, id DESC),
+        held AS (
+            SELECT DISTINCT ON (client_id) client_id,
+                   (held_at AT TIME ZONE 'Europe/Helsinki')::date AS day
+            FROM interviews_interview WHERE outcome = %s AND held_at < %s
+            ORDER BY client_id, held_at DESC, id DESC),
+        moved_before AS (
+            SELECT DISTINCT ON (client_id) client_id, to_team_id, to_adviser_id
+            FROM clients_assignment WHERE moved_at < %s
+            ORDER BY client_id, moved_at DESC, id DESC),
+        moved_after AS (
+            SELECT DISTINCT ON (client_id) client_id, from_team_id, from_adviser_id
+            FROM clients_assignment WHERE moved_at >= %s
+            ORDER BY client_id, moved_at, id),
+        x AS (
+            SELECT COALESCE(b.to_team_id, a.from_team_id, c.team_id) AS team_id,
+                   CASE WHEN b.client_id IS NOT NULL THEN b.to_adviser_id
+                        WHEN a.client_id IS NOT NULL THEN a.from_adviser_id
+                        ELSE c.responsible_adviser_id END AS adviser_id,
+                   st.new_status AS status_on, st.effective_on AS since_on, h.day AS held_on
+            FROM clients_client c
+            JOIN st ON st.client_id = c.id
+            LEFT JOIN held h ON h.client_id = c.id
+            LEFT JOIN moved_before b ON b.client_id = c.id
+            LEFT JOIN moved_after a ON a.client_id = c.id
+            WHERE st.new_status = ANY(%s) {scope})
+        SELECT team_id, adviser_id, count(*), sum({covered_sql}), sum({overdue_sql})
+        FROM x {"WHERE team_id = ANY(%s)" if team_ids is not None else ""}
+        GROUP BY team_id, adviser_id
+    """
+    params = [
+        day,
+        Outcome.HELD,
+        end,
+        end,
+        end,
+        list(rules.REQUIRED_STATUSES),
+        *scope_params,
+        *covered_params,
+        *overdue_params,
+        *([team_ids] if team_ids is not None else []),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(t, a): Figures(n, int(c or 0), int(o or 0)) for t, a, n, c, o in cursor.fetchall()}
+
+
+def coverage_from_history(day: dt.date, team_ids: list[int] | None = None) -> dict[Pair, Figures]:
+    """Figures per (team, adviser) as of `day`, computed from the history (never cached)."""
+    if connection.vendor == "postgresql":
+        return _history_postgres(day, team_ids)
+    return _history_orm(day, team_ids)
+
+
+def _current(today: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
+    """Today's figures from the clients' own columns, which the services keep up to date
+    (one GROUP BY over the clients; equal to the history by construction, and tested so)."""
+    clients = Client.objects.filter(status__in=list(rules.REQUIRED_STATUSES))
+    if team_ids is not None:
+        clients = clients.filter(team__in=team_ids)
+    rows = (
+        clients.values("team", "responsible_adviser")
+        .annotate(
+            required=Count("pk"),
+            covered=Count("pk", filter=Q(rules.covered_expression("last_held_on", today))),
+            overdue=Count("pk", filter=Q(next_due_date__lt=today)),
+        )
+        .order_by()
+    )
+    return {
+        (r["team"], r["responsible_adviser"]): Figures(r["required"], r["covered"], r["overdue"])
+        for r in rows
+    }
+
+
+def _snapshots(
+    days: list[dt.date], team_ids: list[int] | None
+) -> dict[dt.date, dict[Pair, Figures]]:
+    """Kept figures for those of `days` that have a fresh snapshot (two queries)."""
+    fresh = dict(CoverageDay.objects.filter(day__in=days, stale=False).values_list("pk", "day"))
+    found: dict[dt.date, dict[Pair, Figures]] = {day: {} for day in fresh.values()}
+    if not fresh:
+        return found
+    rows = CoverageSnapshot.objects.filter(day__in=list(fresh))
+    if team_ids is not None:
+        rows = rows.filter(team__in=team_ids)
+    for day_id, team, adviser, required, covered, overdue in rows.values_list(
+        "day", "team", "adviser", "required", "covered", "overdue"
+    ):
+        found[fresh[day_id]][(team, adviser)] = Figures(required, covered, overdue)
+    return found
+
+
+def _group(pairs: dict[Pair, Figures], level: Level) -> dict[int | None, Figures]:
     grouped: dict[int | None, Figures] = {}
-    for team_id, figures in by_key.items():
+    if level in ("team", "adviser"):
+        index = 0 if level == "team" else 1
+        for pair, figures in pairs.items():
+            grouped[pair[index]] = grouped.get(pair[index], Figures()) + figures
+        return grouped
+    field = "service_line_id" if level == "service_line" else "service_line__office_id"
+    parent = dict(Team.objects.filter(pk__in={t for t, _a in pairs}).values_list("pk", field))
+    for (team_id, _adviser), figures in pairs.items():
         grouped[parent[team_id]] = grouped.get(parent[team_id], Figures()) + figures
     return grouped
+
+
+def _figures_on(
+    days: list[dt.date], team_ids: list[int] | None
+) -> dict[dt.date, dict[Pair, Figures]]:
+    today = timezone.localdate()
+    past = [d for d in days if d < today]
+    result = _snapshots(past, team_ids) if past else {}
+    for day in days:
+        if day >= today:
+            result[day] = _current(today, team_ids)
+        elif day not in result:
+            result[day] = coverage_from_history(day, team_ids)
+    return result
+
+
+def coverage_on(
+    day: dt.date, *, level: Level = "team", team_ids: Iterable[int] | None = None
+) -> dict[int | None, Figures]:
+    """Figures per group (team, adviser, service line or office id) as of the end of `day`.
+
+    `team_ids` limits the count to clients in those teams on `day` (None: every team).
+    Adviser level keys are user ids, with None for clients without a responsible adviser.
+    Today comes from the clients' columns; a past day from its kept snapshot when one is
+    fresh, else from the history (a stale snapshot is never served).
+    """
+    team_ids = None if team_ids is None else list(team_ids)
+    return _group(_figures_on([day], team_ids)[day], level)
 
 
 def coverage_by_month(
     last: dt.date, months: int, *, level: Level = "team", team_ids: Iterable[int] | None = None
 ) -> list[tuple[dt.date, dict[int | None, Figures]]]:
-    """coverage_on() at each month end (oldest first): one aggregate query per month."""
+    """coverage_on() at each month end up to `last` (oldest first). Closed months come from
+    their snapshots (two queries for all of them), the running month from the clients."""
     team_ids = None if team_ids is None else list(team_ids)
-    return [
-        (day, coverage_on(day, level=level, team_ids=team_ids)) for day in month_ends(last, months)
-    ]
+    days = month_ends(last, months)
+    figures = _figures_on(days, team_ids)
+    return [(day, _group(figures[day], level)) for day in days]
+
+
+# --- Keeping the snapshots -----------------------------------------------------------------
+
+
+def coverage_days_invalidate(*, since: dt.date) -> int:
+    """History on or before `since` changed: kept figures from that day on are stale."""
+    if since >= timezone.localdate():
+        return 0
+    return CoverageDay.objects.filter(day__gte=since, stale=False).update(stale=True)
+
+
+@transaction.atomic
+def coverage_snapshot_build(day: dt.date) -> CoverageDay:
+    """Compute and keep the figures of a past day.
+
+    The CoverageDay row is locked first, so a retroactive write that commits while the
+    figures are computed waits for this transaction and then marks the day stale again.
+    """
+    kept, _created = CoverageDay.objects.get_or_create(
+        day=day, defaults={"computed_at": timezone.now(), "stale": True}
+    )
+    kept = CoverageDay.objects.select_for_update().get(pk=kept.pk)
+    pairs = coverage_from_history(day)
+    CoverageSnapshot.objects.filter(day=kept).delete()
+    CoverageSnapshot.objects.bulk_create(
+        CoverageSnapshot(
+            day=kept,
+            team_id=team,
+            adviser_id=adviser,
+            required=f.required,
+            covered=f.covered,
+            overdue=f.overdue,
+        )
+        for (team, adviser), f in pairs.items()
+    )
+    kept.computed_at, kept.stale = timezone.now(), False
+    kept.save(update_fields=["computed_at", "stale"])
+    return kept
+
+
+def coverage_snapshots_refresh(*, today: dt.date | None = None, months: int = 13) -> list[dt.date]:
+    """Keep the figures of the last `months` closed month ends: build the missing and the
+    stale ones (the nightly job). Returns the days built."""
+    today = today or timezone.localdate()
+    days = [d for d in month_ends(today, months + 1) if d < today]
+    fresh = set(CoverageDay.objects.filter(day__in=days, stale=False).values_list("day", flat=True))
+    built = [d for d in days if d not in fresh]
+    for day in built:
+        coverage_snapshot_build(day)
+    return built

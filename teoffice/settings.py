@@ -232,6 +232,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 24,
         "options": {"expires": 60 * 60 * 6},
     },
+    # Coverage figures of closed months, kept for the dashboards and reports.
+    "coverage-snapshots-daily": {
+        "task": "interviews.tasks.coverage_snapshots",
+        "schedule": 60 * 60 * 24,
+        "options": {"expires": 60 * 60 * 6},
+    },
 }
 # Appointment reminders for tomorrow, once a day (idempotent: re-runs send nothing twice).
 CELERY_BEAT_SCHEDULE["appointment-reminders-daily"] = {

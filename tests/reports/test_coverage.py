@@ -149,7 +149,7 @@ def test_query_count_is_one_per_day_whatever_the_size(team_a, adviser):
         make_interview(c, adviser, held_on=D(2026, 10, 1))
     with CaptureQueriesContext(connection) as many:
         coverage_by_month(D(2026, 11, 25), 12, team_ids=[team_a.pk])
-    assert len(many) == len(few) == 12
+    assert len(many) == len(few) <= 14  # 11 closed months + snapshot check + today + teams
 
 
 def test_interviews_are_counted_by_helsinki_day(team_a, adviser):
@@ -167,3 +167,52 @@ def test_interviews_are_counted_by_helsinki_day(team_a, adviser):
     )
     assert coverage_on(D(2026, 6, 30))[team_a.pk].covered == 0
     assert coverage_on(D(2026, 7, 1))[team_a.pk].covered == 1
+
+
+def test_kept_snapshots_equal_the_history_and_are_never_served_stale(team_a, adviser):
+    from interviews.models import CoverageDay
+    from interviews.services import interview_log
+    from reports.coverage import (
+        coverage_days_invalidate,
+        coverage_from_history,
+        coverage_snapshots_refresh,
+    )
+
+    today = D(2026, 11, 25)
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
+        seed_demo(clients=300, seed=5, today=today)
+        built = coverage_snapshots_refresh(months=12)
+        assert len(built) == 12 and built[-1] == D(2026, 10, 31)
+        assert coverage_snapshots_refresh(months=12) == []  # all fresh: nothing to build
+        live = {day: coverage_on(day) for day, _f in coverage_by_month(today, 12)}
+        for day in built[1:]:
+            history = coverage_from_history(day)
+            assert coverage_on(day) == live[day]
+            assert sum(history.values(), Figures()) == sum(live[day].values(), Figures())
+
+        # An interview recorded today but held on 30 October changes October's figures.
+        client = Client.objects.filter(status="unemployed", last_held_on__lt=D(2026, 8, 1)).first()
+        before = coverage_on(D(2026, 10, 31))[client.team_id]
+        interview_log(
+            client=client,
+            adviser=adviser,
+            channel="phone",
+            outcome=Outcome.HELD,
+            held_at=dt.datetime(2026, 10, 30, 10, tzinfo=HELSINKI),
+        )
+        assert CoverageDay.objects.get(day=D(2026, 10, 31)).stale
+        assert not CoverageDay.objects.get(day=D(2026, 9, 30)).stale
+        after = coverage_on(D(2026, 10, 31))[client.team_id]
+        assert after.covered == before.covered + 1  # computed from history, not the stale copy
+        assert coverage_snapshots_refresh(months=12) == [D(2026, 10, 31)]
+        assert coverage_on(D(2026, 10, 31))[client.team_id] == after
+        assert coverage_days_invalidate(since=today) == 0  # today is never kept
+
+
+def test_today_from_columns_equals_today_from_history(team_a):
+    from reports.coverage import _current, coverage_from_history
+
+    today = D(2026, 11, 25)
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
+        seed_demo(clients=300, seed=9, today=today)
+        assert _current(today, None) == coverage_from_history(today)

@@ -30,6 +30,10 @@ class Command(BaseCommand):
             progress=lambda msg: self.stdout.write(f"  … {msg}"),
         )
         seconds = time.perf_counter() - started
+        from reports.coverage import coverage_snapshots_refresh
+
+        kept = coverage_snapshots_refresh()
+        self.stdout.write(f"  … coverage figures kept for {len(kept)} closed months")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {result.clients:,} clients, {result.interviews:,} interviews and "
