@@ -220,38 +220,43 @@ def _columns(header: list) -> tuple[list[str], list[str]]:
     return columns, ignored
 
 
-def _decode(content: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without a BOM) or, failing that, Windows-1252 (Finnish Excel's ANSI)."""
+def _encoding(content: bytes) -> str:
+    """UTF-8 (with or without a BOM) or, failing that, Windows-1252 (Finnish Excel's ANSI).
+
+    The trial decodes are thrown away at once: rows are decoded again as they are read.
+    """
     if content.startswith(codecs.BOM_UTF8):
         try:
-            return content[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+            codecs.decode(content, "utf-8-sig")
         except UnicodeDecodeError:
             raise ImportFileError(
                 _("The file starts as UTF-8 but is not valid UTF-8. Save it again as CSV UTF-8.")
             ) from None
+        return "utf-8-sig"
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ImportFileError(
             _("The file is UTF-16 text. Save it as CSV UTF-8 (comma or semicolon separated).")
         )
-    try:
-        return content.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            _("The file's character encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
-        ) from None
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            codecs.decode(content, encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportFileError(
+        _("The file's character encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
+    )
 
 
 def _read_csv(content: bytes) -> Table:
-    text, encoding = _decode(content)
-    if "\x00" in text[:4096]:
+    encoding = _encoding(content)
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    first_line = stream.readline()
+    if "\x00" in first_line:
         raise ImportFileError(_("This is not a text (CSV) file."))
-    first_line = text[: text.find("\n") if "\n" in text else len(text)]
     delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    stream.seek(0)
+    reader = csv.reader(stream, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -270,7 +275,10 @@ def _read_csv(content: bytes) -> Table:
                 % {"line": reader.line_num, "error": exc}
             ) from None
 
-    return Table(columns, ignored, rows(), encoding, {";": ";", ",": ",", "\t": "tab"}[delimiter])
+    names = {"utf-8-sig": "utf-8 (BOM)", "utf-8": "utf-8", "cp1252": "windows-1252"}
+    return Table(
+        columns, ignored, rows(), names[encoding], {";": ";", ",": ",", "\t": "tab"}[delimiter]
+    )
 
 
 def _read_xlsx(content: bytes) -> Table:
