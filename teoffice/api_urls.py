@@ -18,6 +18,7 @@ from rest_framework.routers import DefaultRouter
 from clients.api import ClientViewSet
 from interviews.api import AppointmentViewSet, InterviewViewSet
 from plans.api import PlanViewSet
+from reports.api import CoverageView
 from teams.api import TeamViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -38,6 +39,7 @@ def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
 app_name = "api"
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/coverage/", CoverageView.as_view(), name="coverage"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

@@ -5,6 +5,7 @@
 - a team A object in the URL: members (adviser, teammate, lead, token) may read and write,
   the manager may read but not write (403), the outsider gets 404 as for an unknown id;
 - a team A client in a payload: the outsider's answer is 400 "does not exist";
+- the coverage report: managers and team leads only (as the report page);
 - a refused write changes nothing in the database.
 """
 
@@ -151,12 +152,15 @@ ENDPOINTS = {
     ),
     "teams-list": ("get", lambda w: f"{V1}/teams/", None, "list", 200),
     "teams-detail": ("get", lambda w: f"{V1}/teams/{w.team_a.pk}/", None, "read", 200),
+    "coverage": ("get", lambda w: f"{V1}/coverage/", None, "report", 200),
 }
 
 
 def expected(kind: str, persona: str, success: int) -> int:
     if persona == "anonymous":
         return 401
+    if kind == "report":  # the report page's rule: managers and team leads only
+        return success if persona in {"manager", "lead"} else 403
     if kind == "list" or persona in MEMBERS:
         return success
     if persona == "manager":
@@ -261,6 +265,7 @@ def test_matrix_covers_every_endpoint_in_the_schema():
         "plans-revise": ("post", "/api/v1/plans/{id}/versions/"),
         "teams-list": ("get", "/api/v1/teams/"),
         "teams-detail": ("get", "/api/v1/teams/{id}/"),
+        "coverage": ("get", "/api/v1/coverage/"),
     }
     assert set(templates) == set(ENDPOINTS)
     assert set(templates.values()) == operations
