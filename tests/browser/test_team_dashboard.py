@@ -75,6 +75,7 @@ def test_lead_moves_five_clients_to_the_suggested_member(
     for i in range(5):
         boxes.nth(i).check()
     expect(page.get_by_label("Move to")).to_have_value(str(teammate.pk))  # the suggestion
+    screenshot(page, "team-rebalance")
     page.get_by_role("button", name="Preview the move").click()
 
     effect = page.locator("#move-effect")
