@@ -52,6 +52,13 @@ check: install
 	TEOFFICE_TESTING=1 $(BIN)/python manage.py check
 	TEOFFICE_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
+# The benchmark needs PostgreSQL: DATABASE_URL, or the local server with trust auth.
+BENCH_CLIENTS ?= 1000000
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/teoffice)
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) TEOFFICE_TESTING=1 $(BIN)/python manage.py bench \
+		--clients $(BENCH_CLIENTS) --out bench-$(BENCH_CLIENTS).json $(BENCH_ARGS)
+
 worker: install
 	$(BIN)/celery -A teoffice worker -l info --concurrency=2
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -85,25 +85,28 @@ class Bench:
 
     def seed(self, seeded: bool) -> None:
         from clients.demo import seed_demo
+        from reports.coverage import coverage_snapshots_refresh
 
         if seeded:
             self.log(f"reusing {self.database} (already seeded)")
             self.results["seed_s"] = None
-            return
-        self.log(f"seeding {self.clients:,} clients into {self.database} …")
+        else:
+            self.log(f"seeding {self.clients:,} clients into {self.database} …")
+            started = time.perf_counter()
+            seed_demo(clients=self.clients, seed=1, progress=lambda m: None)
+            self.results["seed_s"] = round(time.perf_counter() - started, 1)
+            self.log(f"  seed_s = {self.results['seed_s']}")
+            self.vacuum()
         started = time.perf_counter()
-        seed_demo(clients=self.clients, seed=1, progress=lambda m: None)
-        self.results["seed_s"] = round(time.perf_counter() - started, 1)
-        self.log(f"  seed_s = {self.results['seed_s']}")
-        from reports.coverage import coverage_snapshots_refresh
-
-        started = time.perf_counter()
-        coverage_snapshots_refresh()
-        self.results["coverage_snapshots_s"] = round(time.perf_counter() - started, 1)
+        built = coverage_snapshots_refresh()
+        self.results["coverage_snapshots"] = {
+            "built": len(built),
+            "s": round(time.perf_counter() - started, 1),
+        }
         self.log(
-            f"  coverage snapshots of 13 closed months: {self.results['coverage_snapshots_s']} s"
+            f"  coverage snapshots built for {len(built)} closed months in "
+            f"{self.results['coverage_snapshots']['s']} s"
         )
-        self.vacuum()
 
     @staticmethod
     def vacuum() -> None:
@@ -231,7 +234,6 @@ class Bench:
     # --- pages ------------------------------------------------------------------------
 
     def _pages(self) -> dict[str, tuple[str, str]]:
-        from django.contrib.auth import get_user_model
 
         from clients.models import Client
         from teams.models import Membership
@@ -241,12 +243,6 @@ class Bench:
         today = timezone.localdate()
         year_ago = (today - dt.timedelta(days=365)).isoformat()
         report = f"/reports/coverage/?period=range&start={year_ago}&end={today.isoformat()}"
-        self.users = {
-            u.username: u
-            for u in get_user_model().objects.filter(
-                username__in=["adviser", "teamlead", "manager"]
-            )
-        }
         return {
             "trivial": ("adviser", "/health/"),
             "caseload": ("adviser", "/clients/"),
@@ -267,7 +263,13 @@ class Bench:
                 results[name] = {"url": url, "error": f"HTTP {first.status_code}"}
                 self.log(f"  {name}: HTTP {first.status_code} at {url}")
                 continue
-            with CaptureQueriesContext(connection) as queries:
+            queries: list[str] = []
+
+            def count(execute, sql, params, many, context, queries=queries):
+                queries.append(sql)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(count):
                 http.get(url)
             times, started = [], time.perf_counter()
             while len(times) < self.requests:
@@ -399,6 +401,9 @@ class Bench:
             return
         from django.contrib.sessions.backends.db import SessionStore
 
+        # The server signs with its own key; sign the adviser's session with the same one.
+        secret = "bench-" + os.urandom(24).hex()
+        settings.SECRET_KEY = secret
         session = SessionStore()
         adviser = self.users["adviser"]
         session["_auth_user_id"] = str(adviser.pk)
@@ -412,12 +417,19 @@ class Bench:
             **os.environ,
             "DATABASE_URL": self.database_url(),
             "DEBUG": "false",
-            "SECRET_KEY": "bench-" + "x" * 50,
+            "SECRET_KEY": secret,
             "SECURE_SSL_REDIRECT": "false",
             "ALLOWED_HOSTS": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
             "TEOFFICE_TESTING": "",
         }
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+            env=env,
+            cwd=BASE_DIR,
+            check=True,
+        )
+        server_log = open(BASE_DIR / "bench-gunicorn.log", "w")  # noqa: SIM115 (closed below)
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -434,19 +446,24 @@ class Bench:
             env=env,
             cwd=BASE_DIR,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=server_log,
         )
         results = {}
         try:
-            for _ in range(100):
-                with (
-                    contextlib.suppress(OSError),
-                    socket.create_connection(("127.0.0.1", port), 0.2),
-                ):
+            for _ in range(300):  # until a worker answers, not only the socket
+                with contextlib.suppress(OSError):
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
                     break
-                time.sleep(0.1)
+                time.sleep(0.2)
+            cookie = f"sessionid={session.session_key}"
+            check = urllib.request.Request(
+                f"http://127.0.0.1:{port}/clients/", headers={"Cookie": cookie}
+            )
+            with urllib.request.urlopen(check, timeout=30) as response:
+                if not response.url.endswith("/clients/"):
+                    raise RuntimeError(f"the caseload redirected to {response.url}: not signed in")
             for name, path in (("trivial", "/health/"), ("caseload", "/clients/")):
-                out = subprocess.run(
+                done = subprocess.run(
                     [
                         "wrk",
                         "-t2",
@@ -459,7 +476,10 @@ class Bench:
                     capture_output=True,
                     text=True,
                     timeout=self.http_seconds + 60,
-                ).stdout
+                )
+                out = done.stdout
+                if "Requests/sec" not in out or " 0 requests" in out:
+                    self.log(out + done.stderr)
                 rps = next(
                     float(line.split()[1])
                     for line in out.splitlines()
@@ -474,6 +494,7 @@ class Bench:
                 results["caseload"]["requests_per_s"] / results["trivial"]["requests_per_s"], 3
             )
         finally:
+            server_log.close()
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(20)
@@ -492,6 +513,14 @@ class Bench:
         }
         self.seed(self.use_database(reuse=reuse))
         self.results["database"] = self.database
+        from django.contrib.auth import get_user_model
+
+        self.users = {
+            u.username: u
+            for u in get_user_model().objects.filter(
+                username__in=["adviser", "teamlead", "manager"]
+            )
+        }
         for section in sections:
             self.log(f"{section} …")
             getattr(self, section)()

@@ -35,3 +35,7 @@ class Command(BaseCommand):
         if out:
             out.write_text(text + "\n")
             self.stdout.write(self.style.SUCCESS(f"Figures written to {out}"))
+        failed = [k for k, v in results.get("pages", {}).items() if "error" in v]
+        failed += ["http"] if "error" in results.get("http", {}) else []
+        if failed:
+            raise CommandError(f"bench: no figures for {', '.join(failed)}")
