@@ -33,14 +33,15 @@ PERIODS = ["month", "quarter", "range"]
 
 class CoverageQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=PERIODS, default="month")
+    # Years from 1000: the report refuses those before 2000 with its own message.
     month = serializers.RegexField(
-        r"^\d{4}-\d{1,2}$",
+        r"^[1-9]\d{3}-\d{1,2}$",
         max_length=7,
         required=False,
         help_text=_("With period=month: YYYY-MM. Default: the previous month."),
     )
     quarter = serializers.RegexField(
-        r"^\d{4}-?[Qq][1-4]$",
+        r"^[1-9]\d{3}-?[Qq][1-4]$",
         max_length=7,
         required=False,
         help_text=_("With period=quarter: YYYY-Qn. Default: the previous quarter."),

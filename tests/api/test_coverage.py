@@ -138,6 +138,8 @@ def test_advisers_may_not_see_the_report(api, adviser, outsider, persona, seeded
         ({"period": "month", "month": "1999-12"}, "month"),
         ({"period": "month", "month": "2999-01"}, "month"),
         ({"period": "quarter", "quarter": "2026-Q5"}, "quarter"),
+        ({"period": "quarter", "quarter": "0000Q1"}, "quarter"),  # found by the fuzz run
+        ({"period": "month", "month": "0000-01"}, "month"),
         ({"period": "range"}, "start"),
         ({"period": "range", "start": "2026-02-30", "end": "2026-03-01"}, "start"),
         ({"period": "range", "start": "2025-06-01", "end": "2025-05-01"}, "end"),

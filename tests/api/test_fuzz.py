@@ -8,7 +8,8 @@ a token, over a seeded team (clients, an interview, an appointment, a plan). Che
 Not checked: that every schema-invalid request is refused. django-filter treats an empty
 query parameter (`?status=`) as "no filter", as HTML forms send it; that is by design.
 Bounded and deterministic: `derandomize`, a small `max_examples` per operation (the whole run
-takes about two minutes on the 2-core CI machine).
+takes about two minutes on the 2-core CI machine). The coverage report, which an adviser
+may not see (403), is fuzzed again as a manager.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from teams.api import api_token_issue
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 15
 
 
 # Loaded once at collection (the schema endpoint needs no database).
@@ -50,4 +51,22 @@ def test_api_answers_every_generated_request_without_a_server_error(case, world,
             response_schema_conformance,
             content_type_conformance,
         ],
+    )
+
+
+@schema.include(path="/api/v1/coverage/").parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@pytest.mark.django_db
+def test_coverage_answers_a_manager_without_a_server_error(case, world, manager):
+    # The adviser above gets 403 from the report; a manager reaches its parameter handling.
+    token = api_token_issue(user=manager).key
+    case.call_and_validate(
+        headers={"Authorization": f"Token {token}"},
+        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
