@@ -13,8 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 
 from clients import identity
 
@@ -42,9 +45,7 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _ids(clients: Iterable[Any] | models.QuerySet | Any) -> list[int]:
-    if isinstance(clients, models.QuerySet):
-        return sorted(set(clients.values_list("pk", flat=True)))
+def _ids(clients: Iterable[Any] | Any) -> list[int]:
     if isinstance(clients, int) or hasattr(clients, "pk"):
         clients = [clients]
     return sorted({c if isinstance(c, int) else c.pk for c in clients})
@@ -65,9 +66,6 @@ def access_record(
     """
     if action not in AccessAction.values:
         raise ValueError(f"unknown access action {action!r}")
-    client_ids = _ids(clients)
-    if not client_ids:
-        return None
     view = ""
     if request is not None:
         user = user if user is not None else getattr(request, "user", None)
@@ -77,16 +75,71 @@ def access_record(
         view = (match.view_name if match else "")[:100]
     if user is not None and not user.is_authenticated:
         user = None
-    return AccessLog.objects.create(
+    entry = AccessLog(
         user=user,
         username=user.get_username() if user is not None else "",
         action=action,
-        client_ids=client_ids,
-        client_count=len(client_ids),
         ip=ip,
         path=path[:300],
         view=view,
     )
+    if isinstance(clients, models.QuerySet):
+        return _insert_from_queryset(entry, clients)
+    client_ids = _ids(clients)
+    if not client_ids:
+        return None
+    entry.client_ids = client_ids
+    entry.client_count = len(client_ids)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _insert_from_queryset(entry: AccessLog, clients: models.QuerySet) -> AccessLog | None:
+    """INSERT ... SELECT: the database gathers the ids (an export of a million clients never
+    passes its ids through Python). No row when the queryset is empty. The returned entry
+    carries its id and count; its client_ids are left in the database."""
+    connection = connections[clients.db]
+    # SQLite before 3.44 has no ORDER BY inside an aggregate: order the derived table instead.
+    ordered = clients.order_by() if connection.vendor == "postgresql" else clients.order_by("pk")
+    try:
+        ids_sql, ids_params = (
+            ordered.annotate(audit_client_id=F("pk"))
+            .values_list("audit_client_id", flat=True)
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:
+        return None
+    pk = "audit_client_id"
+    if connection.vendor == "postgresql":
+        aggregate = f"COALESCE(jsonb_agg(s.{pk} ORDER BY s.{pk}), '[]'::jsonb)"
+        ip = "CAST(%s AS inet)"
+    else:
+        aggregate = f"json_group_array(s.{pk})"
+        ip = "%s"
+    table = connection.ops.quote_name(AccessLog._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (at, user_id, username, action, client_ids, client_count, ip, "
+        f"path, view) SELECT %s, %s, %s, %s, {aggregate}, COUNT(*), {ip}, %s, %s "
+        f"FROM ({ids_sql}) AS s HAVING COUNT(*) > 0 RETURNING id, client_count"
+    )
+    params = [
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        entry.user_id,
+        entry.username,
+        entry.action,
+        entry.ip,
+        entry.path,
+        entry.view,
+        *ids_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    entry.pk, entry.client_count = row  # client_ids stay in the database (maybe a million)
+    entry.client_ids = None
+    return entry
 
 
 def access_action_for(request: HttpRequest) -> str:

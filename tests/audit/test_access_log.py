@@ -167,3 +167,32 @@ def test_old_views_fall_out_of_the_client_page_part(client_a, adviser):
         at=old, user=adviser, username="alice", action="page", client_ids=[client_a.pk]
     )
     assert "Alice Tester" not in _render_viewers(client_a, adviser)
+
+
+def test_a_queryset_is_logged_by_the_database_in_one_statement(
+    team_a, team_b, adviser, django_assert_num_queries
+):
+    """Exports: the ids are gathered by INSERT ... SELECT, never loaded into Python."""
+    from clients.models import Client
+
+    mine = [make_client(team_a) for _ in range(25)]
+    make_client(team_b)
+    with django_assert_num_queries(1):
+        returned = access_record(
+            request=_request(adviser, "/reports/clients-export/"),
+            clients=Client.objects.filter(team=team_a),
+            action=AccessAction.EXPORT,
+        )
+    entry = AccessLog.objects.get()
+    assert (returned.pk, returned.client_count) == (entry.pk, 25)
+    assert entry.client_ids == sorted(c.pk for c in mine)
+    assert entry.client_count == 25 and entry.ip == "10.1.2.3" and entry.user == adviser
+    assert AccessLog.objects.for_client(mine[3].pk).exists()
+
+
+def test_an_empty_queryset_writes_nothing(team_a, adviser):
+    from clients.models import Client
+
+    access_record(request=_request(adviser), clients=Client.objects.none(), action="export")
+    access_record(request=_request(adviser), clients=Client.objects.filter(pk=-1), action="export")
+    assert not AccessLog.objects.exists()
