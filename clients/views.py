@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from audit.models import AccessAction
+from audit.services import access_record
 from interviews.choices import AppointmentStatus, DueState
 from plans.views import plan_history
 from teams import policy
@@ -46,6 +48,7 @@ def require_work_with_client(request: HttpRequest, client: Client) -> None:
 
 def identity_code_reveal_record(*, request: HttpRequest, client: Client) -> None:
     """Every look at a full identity code is recorded (who, whom, when)."""
+    access_record(request=request, clients=[client], action=AccessAction.IDENTITY_REVEAL)
     access_log.info(
         "identity code revealed",
         extra={"user_id": request.user.pk, "client_id": client.pk, "at": timezone.now()},

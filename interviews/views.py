@@ -234,6 +234,7 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
                     duration_minutes=form.cleaned_data["duration_minutes"],
                     place=form.cleaned_data["place"],
                     video_link=form.cleaned_data["video_link"],
+                    moved_by=request.user,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -268,7 +269,7 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = get_appointment_for_user(request, pk)
     require_work_with_client(request, appointment.client)
     try:
-        services.appointment_cancel(appointment=appointment)
+        services.appointment_cancel(appointment=appointment, cancelled_by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

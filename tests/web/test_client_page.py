@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AccessAction, AccessLog
 from clients.models import Status
 from interviews.choices import Channel, Outcome
 from interviews.services import appointment_book, interview_log
@@ -59,6 +60,8 @@ def test_reveal_shows_the_full_code_in_a_fragment_and_records_it(client, adviser
     assert "<html" not in html
     record = next(r for r in caplog.records if r.name == "teoffice.access")
     assert (record.user_id, record.client_id) == (adviser.pk, client_a.pk)
+    entry = AccessLog.objects.get(action=AccessAction.IDENTITY_REVEAL)
+    assert (entry.user, entry.client_ids) == (adviser, [client_a.pk])
 
 
 def test_reveal_without_javascript_returns_the_whole_page(client, adviser, client_a):
