@@ -80,6 +80,8 @@ PUBLIC = {
     "api:schema",  # the OpenAPI document: no data
     "api:docs",  # Swagger UI page: no data
     "api/^(?P<path>.*)$",  # the API's JSON 404 for unknown paths
+    "set_language",  # POST: the language of the pages (kept in a cookie or the profile)
+    "accessibility",  # the accessibility statement, required to be public
     "oidc_authentication_init",
     "oidc_authentication_callback",
 }
@@ -616,8 +618,13 @@ def matches(expected: str, got: str, *, role: str, api: bool) -> bool:
     raise AssertionError(expected)
 
 
+_BROWSERS: dict[str, Browser] = {}
+
+
 def _browser(world: World, role: str) -> Browser:
-    browser = Browser()
+    """One test client per role for the whole run (building one loads every middleware)."""
+    browser = _BROWSERS.setdefault(role, Browser())
+    browser.logout()
     if role != "anonymous":
         browser.force_login(world.users[role])
     return browser
@@ -677,7 +684,14 @@ def test_permission_matrix(world, export_permission, key):
 
 @pytest.mark.parametrize(
     "url",
-    ["/health/", "/ready/", "/accounts/login/", "/accounts/password_reset/", "/api/schema/"],
+    [
+        "/health/",
+        "/ready/",
+        "/accounts/login/",
+        "/accounts/password_reset/",
+        "/api/schema/",
+        "/accessibility/",
+    ],
 )
 def test_public_pages_answer_anonymous(client, db, url):
     assert client.get(url).status_code in (200, 503)  # 503: /ready/ without a broker
@@ -687,7 +701,7 @@ def test_every_admin_route_needs_a_staff_account(world):
     """All admin routes: anonymous and non-staff users go to the admin's sign-in page."""
     failures = []
     adviser = _browser(world, "adviser")
-    anonymous = Browser()
+    anonymous = _browser(world, "anonymous")
     for route, name in all_routes():
         # The admin's own sign-in and sign-out pages are open by design.
         if route_key(route, name) != "admin:*" or name in {"admin:login", "admin:logout"}:
