@@ -103,6 +103,11 @@ def client_status_change(
         raise ValidationError(
             {"effective_on": _("A status cannot start before the client registered.")}
         )
+    if effective_on < client.status_since:
+        # The history must stay a sequence: a new status starts on or after the current one.
+        raise ValidationError(
+            {"effective_on": _("A new status cannot start before the current status began.")}
+        )
     if status == client.status:
         return client
     StatusChange.objects.create(
