@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,11 +28,30 @@ from schemathesis.specs.openapi.checks import (
 
 from teams.api import api_token_issue
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
+
+
+class InTestWSGIApp(WSGIHandler):
+    """Django's WSGI app as the test client runs it: a request's end does not close the
+    database connection (that would end the test's transaction on PostgreSQL)."""
+
+    def __call__(self, environ, start_response):
+        signals.request_started.disconnect(close_old_connections)
+        try:
+            response = super().__call__(environ, start_response)
+            body = b"".join(response)
+        finally:
+            signals.request_started.connect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            signals.request_finished.connect(close_old_connections)
+        return [body]
 
 
 # Loaded once at collection (the schema endpoint needs no database).
-schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
+schema = schemathesis.openapi.from_wsgi("/api/schema/", InTestWSGIApp())
 
 
 @schema.parametrize()
