@@ -223,3 +223,132 @@ class CoverageSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day_id}: team {self.team_id} adviser {self.adviser_id}"
+
+
+# --- Rule sets by office, the working-day calendar, contact attempts --------------------
+
+
+class OfficeRuleSet(models.Model):
+    """From `effective_from` on, the office's interview obligations follow rule set `code`
+    (interviews.rulesets). Before an office's first row, the default rule set applies."""
+
+    office = models.ForeignKey(
+        "teams.Office", on_delete=models.CASCADE, related_name="rule_sets", verbose_name=_("office")
+    )
+    code = models.CharField(_("rule set"), max_length=32)
+    effective_from = models.DateField(_("effective from"))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["office", "-effective_from"]
+        verbose_name = _("office rule set")
+        verbose_name_plural = _("office rule sets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "effective_from"], name="officeruleset_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(code__in=["periodic_2017", "nordic_2022", "reform_2026"]),
+                name="officeruleset_code_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_id}: {self.code} from {self.effective_from}"
+
+
+class CalendarDay(models.Model):
+    """The working-day calendar (weekends and Finnish public holidays from the `holidays`
+    library), kept as a table so the rule's SQL can count working days set-based.
+
+    seq: how many working days there are up to and including this day (from the table's
+    first day); next_working: this day if it is a working day, else the next one.
+    Filled by interviews.services.working_calendar_fill.
+    """
+
+    day = models.DateField(primary_key=True)
+    working = models.BooleanField()
+    seq = models.PositiveIntegerField(db_index=True)
+    next_working = models.DateField()
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.day} ({'working' if self.working else 'holiday'})"
+
+
+class ContactResult(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    CLIENT_CANCELLED = "client_cancelled", _("Client cancelled")
+
+
+class ContactAttemptQuerySet(models.QuerySet):
+    def missed(self) -> ContactAttemptQuerySet:
+        return self.exclude(result=ContactResult.REACHED)
+
+    def between(self, start, end) -> ContactAttemptQuerySet:
+        """Attempts on days start..end (Helsinki), inclusive."""
+        return self.filter(attempted_at__date__gte=start, attempted_at__date__lte=end)
+
+
+class ContactAttempt(models.Model):
+    """An attempt to reach a client: the evidence that the office tried (when, how, with
+    notice or not, and what came of it)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_attempts")
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="contact_attempts",
+        verbose_name=_("adviser"),
+    )
+    attempted_at = models.DateTimeField(_("when"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    notice_sent = models.BooleanField(_("notice sent beforehand"), default=False)
+    notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=20, choices=ContactResult.choices)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    objects = ContactAttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        indexes = [
+            models.Index(fields=["client", "-attempted_at"], name="contactattempt_client"),
+            models.Index(fields=["attempted_at", "result"], name="contactattempt_when"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="contactattempt_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(result__in=ContactResult.values), name="contactattempt_result_valid"
+            ),
+            # A notice time only with a notice, and always before the attempt.
+            models.CheckConstraint(
+                condition=(Q(notice_sent=False) & Q(notice_sent_at__isnull=True))
+                | (
+                    Q(notice_sent=True)
+                    & Q(notice_sent_at__isnull=False)
+                    & Q(notice_sent_at__lte=F("attempted_at"))
+                ),
+                name="contactattempt_notice_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.attempted_at:%Y-%m-%d %H:%M} {self.get_result_display()}"

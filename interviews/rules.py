@@ -11,15 +11,31 @@ The rule (the 2017 periodic-interview rule; parameters in settings):
 3. Otherwise the first interview is due INTERVIEW_FIRST_WITHIN_DAYS days after the status
    began (history from before a pause does not count).
 4. Past the due date the client is overdue; within INTERVIEW_DUE_SOON_DAYS of it, due soon.
+
+Rule sets (interviews.rulesets): an office may choose another rule set from a date
+(interviews.models.OfficeRuleSet). A deadline is computed under the rule set in force, for
+the client's office, on the day the deadline is counted from: the status start for the
+first interview, the last held interview for the next one. A later switch therefore never
+changes a deadline counted from an earlier day, and past figures stay as they were. With no
+OfficeRuleSet rows the default (periodic_2017, the rule above) applies everywhere.
+
+Working days (nordic_2022, reform_2026): Monday to Friday except Finnish public holidays
+(holidays.Finland(), which includes Midsummer Eve and Christmas Eve). A deadline that falls
+on a Saturday, Sunday or holiday moves to the next working day, as in the Act on the
+Calculation of Statutory Time Limits (laki säädettyjen määräaikain laskemisesta 150/1930,
+5 §). "Within N working days of D" is the N-th working day after D. In SQL the working days
+come from the CalendarDay table (filled from the same library), so both forms agree.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
+import holidays
 from django.conf import settings
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.fields import CharField, DateField
 from django.db.models.functions import Coalesce, TruncDate
@@ -28,6 +44,7 @@ from django.db.models.lookups import GreaterThanOrEqual, In, IsNull, LessThan, L
 from clients.models import Status
 from teoffice.db import AddDays, AddMonths, IsNotDistinctFrom
 
+from . import rulesets
 from .choices import DueState
 
 REQUIRED_STATUSES: frozenset[str] = frozenset({Status.UNEMPLOYED, Status.LAID_OFF})
@@ -56,14 +73,72 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@functools.lru_cache(maxsize=64)
+def _finnish_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.Finland(years=year))
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _finnish_holidays(day.year)
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """`day` itself if it is a working day, else the next working day (150/1930, 5 §)."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def add_working_days(day: dt.date, days: int) -> dt.date:
+    """The `days`-th working day after `day` (`day` itself does not count)."""
+    for _ in range(days):
+        day = next_working_day(day + dt.timedelta(days=1))
+    return day
+
+
+def first_due(rule_set: rulesets.RuleSet, status_since: dt.date) -> dt.date:
+    if rule_set.first_in_working_days:
+        return add_working_days(status_since, rule_set.first_within_days)
+    due = status_since + dt.timedelta(days=rule_set.first_within_days)
+    return next_working_day(due) if rule_set.shift_to_working_day else due
+
+
+def due_after_held(
+    rule_set: rulesets.RuleSet, status_since: dt.date, last_held_on: dt.date
+) -> dt.date:
+    """The next conversation after one held on `last_held_on`: a supplementary one while
+    the supplementary phase (counted from the status start) lasts, else one interval on."""
+    supplementary = rule_set.supplementary_every_days
+    if supplementary and last_held_on < add_months(status_since, rule_set.supplementary_for_months):
+        due = last_held_on + dt.timedelta(days=supplementary)
+    else:
+        due = add_months(last_held_on, rule_set.interval_months)
+    return next_working_day(due) if rule_set.shift_to_working_day else due
+
+
 def next_due_date(
-    *, status: str, status_since: dt.date, last_held_on: dt.date | None
+    *,
+    status: str,
+    status_since: dt.date,
+    last_held_on: dt.date | None,
+    schedule: rulesets.Schedule | None = None,
 ) -> dt.date | None:
+    """The next interview's due date. `schedule` is the office's rule sets by start date
+    (office_schedule()); None or empty: the default rule set."""
     if not must_be_interviewed(status):
         return None
     if last_held_on is not None and last_held_on >= status_since:
-        return add_months(last_held_on, interval_months())
-    return status_since + dt.timedelta(days=first_within_days())
+        return due_after_held(rulesets.in_force(schedule, last_held_on), status_since, last_held_on)
+    return first_due(rulesets.in_force(schedule, status_since), status_since)
+
+
+def office_schedule(office_id: int) -> rulesets.Schedule:
+    """The office's chosen rule sets, (effective from, code), in one query."""
+    from .models import OfficeRuleSet
+
+    return list(
+        OfficeRuleSet.objects.filter(office_id=office_id).values_list("effective_from", "code")
+    )
 
 
 def due_state(next_due: dt.date | None, today: dt.date) -> DueState:
@@ -88,19 +163,134 @@ def _expr(value):
     return F(value) if isinstance(value, str) else value
 
 
+class _Snippet(Func):
+    """A scalar SQL snippet around compiled argument expressions, each used once and in
+    order ({0}, {1}, ...), for the lookups the ORM cannot say without OuterRef."""
+
+    def __init__(self, snippet: str, *expressions, output_field):
+        self.snippet = snippet
+        super().__init__(*expressions, output_field=output_field)
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression in self.source_expressions:
+            sql, sql_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(sql_params)
+        return self.snippet.format(*parts), params
+
+
+class _SimpleCase(Func):
+    """CASE subject WHEN 'a' THEN x ... ELSE default END: the subject is evaluated once."""
+
+    def __init__(self, subject, branches: dict[str, object], default, output_field):
+        self.codes = list(branches)
+        super().__init__(subject, *branches.values(), default, output_field=output_field)
+
+    def as_sql(self, compiler, connection, **extra):
+        subject, *thens, default = self.source_expressions
+        sql, params = compiler.compile(subject)
+        pieces = [f"CASE {sql}"]
+        params = list(params)
+        for code, then in zip(self.codes, thens, strict=True):
+            then_sql, then_params = compiler.compile(then)
+            pieces.append(f"WHEN %s THEN {then_sql}")
+            params += [code, *then_params]
+        default_sql, default_params = compiler.compile(default)
+        pieces.append(f"ELSE {default_sql} END")
+        return " ".join(pieces), [*params, *default_params]
+
+
+def next_working_day_expression(day):
+    """SQL for next_working_day(); a day outside the calendar table stays as it is."""
+    day = _expr(day)
+    lookup = _Snippet(
+        "(SELECT cal.next_working FROM interviews_calendarday cal WHERE cal.day = {0})",
+        day,
+        output_field=DateField(),
+    )
+    return Coalesce(lookup, day, output_field=DateField())
+
+
+def add_working_days_expression(day, days: int):
+    """SQL for add_working_days(), from the CalendarDay table's running count."""
+    day = _expr(day)
+    lookup = _Snippet(
+        "(SELECT cal2.day FROM interviews_calendarday cal2 WHERE cal2.working AND cal2.seq = "
+        f"(SELECT cal1.seq FROM interviews_calendarday cal1 WHERE cal1.day = {{0}}) + {int(days)})",
+        day,
+        output_field=DateField(),
+    )
+    return Coalesce(lookup, AddDays(day, days), output_field=DateField())
+
+
+def rule_set_code_expression(team, day):
+    """SQL: the code of the rule set the team's office chose for `day` (NULL: the default)."""
+    return _Snippet(
+        "(SELECT rs_r.code FROM teams_team rs_t "
+        "INNER JOIN teams_serviceline rs_s ON rs_s.id = rs_t.service_line_id "
+        "INNER JOIN interviews_officeruleset rs_r ON rs_r.office_id = rs_s.office_id "
+        "WHERE rs_t.id = {0} AND rs_r.effective_from <= {1} "
+        "ORDER BY rs_r.effective_from DESC LIMIT 1)",
+        _expr(team),
+        _expr(day),
+        output_field=CharField(),
+    )
+
+
+def _shifted(expression, rule_set: rulesets.RuleSet):
+    return next_working_day_expression(expression) if rule_set.shift_to_working_day else expression
+
+
+def _first_due_expression(rule_set: rulesets.RuleSet, since):
+    if rule_set.first_in_working_days:
+        return add_working_days_expression(since, rule_set.first_within_days)
+    return _shifted(AddDays(since, rule_set.first_within_days), rule_set)
+
+
+def _after_held_expression(rule_set: rulesets.RuleSet, since, held):
+    due = AddMonths(held, rule_set.interval_months)
+    if rule_set.supplementary_every_days:
+        due = Case(
+            When(
+                LessThan(held, AddMonths(since, rule_set.supplementary_for_months)),
+                then=AddDays(held, rule_set.supplementary_every_days),
+            ),
+            default=due,
+            output_field=DateField(),
+        )
+    return _shifted(due, rule_set)
+
+
+def _by_rule_set(team, anchor, build):
+    """The deadline built for the rule set in force on `anchor` for the team's office."""
+    if team is None:
+        return build(rulesets.get(None))
+    others = {rs.code: build(rs) for rs in rulesets.all_rule_sets() if rs.code != rulesets.DEFAULT}
+    return _SimpleCase(
+        rule_set_code_expression(team, anchor),
+        others,
+        build(rulesets.get(None)),
+        output_field=DateField(),
+    )
+
+
 def next_due_date_expression(
-    status="status", status_since="status_since", last_held_on="last_held_on"
+    status="status", status_since="status_since", last_held_on="last_held_on", *, team=None
 ):
     """The next-due date in SQL. Arguments are field names or expressions, so the same rule
-    serves the stored columns (the due engine) and values as of a past day (coverage)."""
+    serves the stored columns (the due engine) and values as of a past day (coverage).
+
+    `team` (a field name or expression of the client's team id) applies the rule set its
+    office chose (OfficeRuleSet); None: the default rule set only, as before rule sets."""
     status, since, held = _expr(status), _expr(status_since), _expr(last_held_on)
     required = In(status, list(REQUIRED_STATUSES))
     return Case(
         When(
             required & IsNull(held, False) & GreaterThanOrEqual(held, since),
-            then=AddMonths(held, interval_months()),
+            then=_by_rule_set(team, held, lambda rs: _after_held_expression(rs, since, held)),
         ),
-        When(required, then=AddDays(since, first_within_days())),
+        When(required, then=_by_rule_set(team, since, lambda rs: _first_due_expression(rs, since))),
         default=Value(None, output_field=DateField()),
         output_field=DateField(),
     )
@@ -156,7 +346,7 @@ def full_recompute_statement(today: dt.date, connection) -> tuple[str, list]:
         return sql, list(params)
 
     held = RawSQL("latest.day", (), output_field=DateField())
-    next_due = next_due_date_expression("status", "status_since", held)
+    next_due = next_due_date_expression("status", "status_since", held, team="team")
     values = {
         "last_held_on": ("latest.day", []),
         "last_channel": ("COALESCE(latest.channel, '')", []),
@@ -191,7 +381,7 @@ def recomputed_columns(today: dt.date) -> tuple[dict, Q]:
         last.annotate(day=TruncDate("held_at")).values("day")[:1], output_field=DateField()
     )
     channel = Coalesce(Subquery(last.values("channel")[:1]), Value(""))
-    next_due = next_due_date_expression("status", "status_since", held_on)
+    next_due = next_due_date_expression("status", "status_since", held_on, team="team")
     values = {
         "last_held_on": held_on,
         "last_channel": channel,
@@ -216,4 +406,15 @@ def stale_due_state_filter(today: dt.date) -> Q:
         | (Q(next_due_date__lt=today) & ~Q(due_state=DueState.OVERDUE))
         | (Q(next_due_date__gte=today, next_due_date__lte=soon) & ~Q(due_state=DueState.DUE_SOON))
         | (Q(next_due_date__gt=soon) & ~Q(due_state=DueState.OK))
+    )
+
+
+def office_schedule_of_team(team_id: int) -> rulesets.Schedule:
+    """The rule sets chosen by the office of a team, (effective from, code), in one query."""
+    from .models import OfficeRuleSet
+
+    return list(
+        OfficeRuleSet.objects.filter(office__service_lines__teams=team_id).values_list(
+            "effective_from", "code"
+        )
     )

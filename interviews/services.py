@@ -22,6 +22,7 @@ from reports.coverage import coverage_days_invalidate
 from . import rules
 from .choices import AppointmentStatus, InterviewKind, Outcome
 from .models import Appointment, DueRun, Interview
+from .notifications import appointment_confirm
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ def client_due_refresh(*, client: Client, today: dt.date | None = None) -> None:
     """Recompute one client's next-due date and due state at once (not only nightly)."""
     today = today or timezone.localdate()
     client.next_due_date = rules.next_due_date(
-        status=client.status, status_since=client.status_since, last_held_on=client.last_held_on
+        status=client.status,
+        status_since=client.status_since,
+        last_held_on=client.last_held_on,
+        schedule=rules.office_schedule_of_team(client.team_id),
     )
     client.due_state = rules.due_state(client.next_due_date, today)
     client.save(
@@ -179,6 +183,8 @@ def appointment_book(
         place=place,
         video_link=video_link,
     )
+    # The client is told of the booking (e-mail / SMS, from a Celery task after commit).
+    appointment_confirm(appointment.pk)
     change_record(
         client=client,
         kind=ChangeEventKind.APPOINTMENT_BOOKED,
@@ -331,3 +337,96 @@ def due_states_refresh(*, today: dt.date | None = None, full: bool = False) -> D
         )
     logger.info("due run %s as of %s: %d changed in %d ms", mode, today, changed, duration_ms)
     return run
+
+
+# --- Rule sets by office, the working-day calendar, contact attempts ----------------------
+
+CALENDAR_START = dt.date(2000, 1, 1)
+CALENDAR_END = dt.date(2050, 12, 31)
+
+
+def working_calendar_fill(
+    *, start: dt.date = CALENDAR_START, end: dt.date = CALENDAR_END
+) -> int:
+    """Fill the CalendarDay table (the rule's SQL counts working days from it) from the
+    `holidays` library, when it is not complete. Returns the number of rows written."""
+    from .models import CalendarDay
+
+    days = (end - start).days + 1
+    if CalendarDay.objects.filter(day__gte=start, day__lte=end).count() == days:
+        return 0
+    rows, seq = [], 0
+    day = start
+    for _ in range(days):
+        working = rules.is_working_day(day)
+        seq += working
+        rows.append(
+            CalendarDay(
+                day=day, working=working, seq=seq, next_working=rules.next_working_day(day)
+            )
+        )
+        day += dt.timedelta(days=1)
+    with transaction.atomic():
+        CalendarDay.objects.filter(day__gte=start, day__lte=end).delete()
+        CalendarDay.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def office_rule_set_choose(
+    *, office, code: str, effective_from: dt.date, chosen_by: AbstractBaseUser | None = None
+):
+    """From `effective_from` on, the office follows rule set `code`.
+
+    A choice for a day that already has one replaces it. Deadlines counted from days before
+    `effective_from` do not change, so kept coverage figures for past days stay valid when
+    the start is today or later; a start in the past marks them stale from that day. Then
+    every client's derived columns are recomputed in one set-based run.
+    """
+    from . import rulesets
+    from .models import OfficeRuleSet
+
+    if code not in rulesets.CODES:
+        raise ValidationError({"code": _("Unknown rule set.")})
+    working_calendar_fill()
+    with transaction.atomic():
+        choice, _created = OfficeRuleSet.objects.update_or_create(
+            office=office,
+            effective_from=effective_from,
+            defaults={"code": code, "chosen_by": chosen_by},
+        )
+        coverage_days_invalidate(since=effective_from)
+    due_states_refresh(full=True)
+    return choice
+
+
+def contact_attempt_record(
+    *,
+    client: Client,
+    adviser: AbstractBaseUser,
+    attempted_at: dt.datetime,
+    channel: str,
+    result: str,
+    notice_sent_at: dt.datetime | None = None,
+    notes: str = "",
+    recorded_by: AbstractBaseUser | None = None,
+):
+    """Record an attempt to reach the client (the evidence kept for every contact)."""
+    from .models import ContactAttempt
+
+    if attempted_at > timezone.now():
+        raise ValidationError({"attempted_at": _("A contact attempt cannot be in the future.")})
+    if notice_sent_at is not None and notice_sent_at > attempted_at:
+        raise ValidationError(
+            {"notice_sent_at": _("The notice must be sent before the attempt.")}
+        )
+    return ContactAttempt.objects.create(
+        client=client,
+        adviser=adviser,
+        attempted_at=attempted_at,
+        channel=channel,
+        result=result,
+        notice_sent=notice_sent_at is not None,
+        notice_sent_at=notice_sent_at,
+        notes=notes,
+        recorded_by=recorded_by or adviser,
+    )

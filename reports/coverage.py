@@ -166,7 +166,7 @@ def _history_orm(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures
     )
     if team_ids is not None:
         annotated = annotated.filter(team_on__in=team_ids)
-    due_on = rules.next_due_date_expression("status_on", "since_on", "held_on")
+    due_on = rules.next_due_date_expression("status_on", "since_on", "held_on", team="team_on")
     rows = (
         annotated.annotate(
             is_covered=Case(
@@ -216,7 +216,10 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
         )
     )
     due = rules.next_due_date_expression(
-        ref("status_on", CharField()), ref("since_on", DateField()), ref("held_on", DateField())
+        ref("status_on", CharField()),
+        ref("since_on", DateField()),
+        ref("held_on", DateField()),
+        team=ref("team_id", BigIntegerField()),
     )
     overdue_sql, overdue_params = compile_(
         Case(

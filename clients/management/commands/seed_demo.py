@@ -30,7 +30,10 @@ class Command(BaseCommand):
             progress=lambda msg: self.stdout.write(f"  … {msg}"),
         )
         seconds = time.perf_counter() - started
+        from partners.demo import seed_partners
         from reports.coverage import coverage_snapshots_refresh
+
+        seed_partners(password=password)
 
         kept = coverage_snapshots_refresh()
         self.stdout.write(f"  … coverage figures kept for {len(kept)} closed months")
