@@ -345,9 +345,7 @@ CALENDAR_START = dt.date(2000, 1, 1)
 CALENDAR_END = dt.date(2050, 12, 31)
 
 
-def working_calendar_fill(
-    *, start: dt.date = CALENDAR_START, end: dt.date = CALENDAR_END
-) -> int:
+def working_calendar_fill(*, start: dt.date = CALENDAR_START, end: dt.date = CALENDAR_END) -> int:
     """Fill the CalendarDay table (the rule's SQL counts working days from it) from the
     `holidays` library, when it is not complete. Returns the number of rows written."""
     from .models import CalendarDay
@@ -357,13 +355,11 @@ def working_calendar_fill(
         return 0
     rows, seq = [], 0
     day = start
-    for _ in range(days):
+    for _index in range(days):
         working = rules.is_working_day(day)
         seq += working
         rows.append(
-            CalendarDay(
-                day=day, working=working, seq=seq, next_working=rules.next_working_day(day)
-            )
+            CalendarDay(day=day, working=working, seq=seq, next_working=rules.next_working_day(day))
         )
         day += dt.timedelta(days=1)
     with transaction.atomic():
@@ -416,9 +412,7 @@ def contact_attempt_record(
     if attempted_at > timezone.now():
         raise ValidationError({"attempted_at": _("A contact attempt cannot be in the future.")})
     if notice_sent_at is not None and notice_sent_at > attempted_at:
-        raise ValidationError(
-            {"notice_sent_at": _("The notice must be sent before the attempt.")}
-        )
+        raise ValidationError({"notice_sent_at": _("The notice must be sent before the attempt.")})
     return ContactAttempt.objects.create(
         client=client,
         adviser=adviser,
