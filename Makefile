@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := teoffice.settings
 
-.PHONY: help install run test lint format check bench clean worker beat
+.PHONY: help install run test lint format check bench clean worker beat messages compilemessages
 
 help:
 	@echo "make run    set up and serve the demo office on http://$(HOST):$(PORT)"
@@ -26,7 +26,16 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	@touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed compilemessages
+
+# The fi/sv catalogs are compiled in the build (*.mo are not committed); needs GNU gettext.
+compilemessages: $(BIN)/.installed
+	TEOFFICE_TESTING=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=staticfiles --ignore=node_modules
+
+# After adding strings: refresh the catalogs, translate the new entries, then `make test`.
+messages: $(BIN)/.installed
+	TEOFFICE_TESTING=1 $(BIN)/python manage.py makemessages -l fi -l sv --no-obsolete \
+		--ignore=.venv --ignore=staticfiles --ignore=artifacts --ignore=node_modules
 
 run: install
 	DEBUG=true $(BIN)/python manage.py migrate --no-input

@@ -28,9 +28,9 @@ from interviews.choices import Channel, DueState
 from .services import LEVEL_LABELS, Column, Report, columns
 
 PCT_FORMAT = "0.0 %"
-INT_FORMAT = "0"
+INT_FORMAT = "#,##0"  # Excel shows the reader's grouping: 1 234 in Finnish
 DAYS_FORMAT = "0.0"
-DATE_FORMAT = "yyyy-mm-dd"
+DATE_FORMAT = "d.m.yyyy"  # as in the UI (fi, sv)
 CHUNK = 64 * 1024
 CSV_BATCH = 500
 

@@ -114,3 +114,25 @@ class ManagerScope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.office or self.service_line}"
+
+
+class UserProfile(models.Model):
+    """Per-user settings; for now the interface language (blank: the browser's choice)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(language__in=["", *(code for code, _name in settings.LANGUAGES)]),
+                name="userprofile_language_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or '-'})"

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "teoffice.i18n.ProfileLanguageMiddleware",  # the signed-in user's language beats the browser's
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partners.middleware.PartnerPortalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,9 +132,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en"
+# The office default is Finnish; the user's profile, then the browser's Accept-Language win.
+# (The test suite runs in English: tests/conftest.py sets LANGUAGE_CODE per test.)
+LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["teoffice.formats"]  # d.m.yyyy also in Swedish (Finland), 24-hour times
+USE_THOUSAND_SEPARATOR = True
+# The accessibility statement's feedback address (/accessibility/).
+ACCESSIBILITY_FEEDBACK_EMAIL = env("ACCESSIBILITY_FEEDBACK_EMAIL", "saavutettavuus@teoffice.example")
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True

@@ -2,12 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import i18n, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("ready/", views.ready, name="ready"),
+    path("language/", i18n.language_set, name="set_language"),
+    path("accessibility/", i18n.accessibility_statement, name="accessibility"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("clients/import/", include("clients.import_urls")),
     path("clients/", include("clients.urls")),

@@ -103,6 +103,14 @@ def make_interview(
     )
 
 
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """The office default is Finnish, but the suite asserts English labels: requests without
+    Accept-Language (the test client) and code outside requests run in English. Tests of the
+    default language set settings.LANGUAGE_CODE = "fi" themselves (tests/i18n)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def office(db) -> Office:
     return Office.objects.create(name="Test office", code="test")

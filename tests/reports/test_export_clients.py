@@ -118,7 +118,7 @@ def test_xlsx_export_is_recorded_and_parses(client, manager, clients_ab):
     assert sheet.max_row == 1 + 4
     first = [c.value for c in sheet[2]]
     assert isinstance(first[0], int) and isinstance(first[1], int)
-    assert sheet.cell(row=2, column=9).number_format == "yyyy-mm-dd"
+    assert sheet.cell(row=2, column=9).number_format == "d.m.yyyy"
     record = ClientExport.objects.get()
     assert (record.format, record.rows, record.completed) == ("xlsx", 4, True)
 

@@ -108,7 +108,7 @@ def test_xlsx_has_formats_definitions_and_the_same_numbers(manager_client):
     for cells, row in zip(sheet.iter_rows(min_row=2), [*report.rows, report.total], strict=True):
         assert cells[0].value == row.label
         assert cells[col["Must be interviewed"]].value == row.figures.required
-        assert cells[col["Must be interviewed"]].number_format == "0"
+        assert cells[col["Must be interviewed"]].number_format == "#,##0"
         coverage = cells[col["Coverage"]]
         assert coverage.value == pytest.approx(row.figures.coverage)
         assert coverage.number_format == "0.0 %"
