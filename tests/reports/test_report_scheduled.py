@@ -56,11 +56,12 @@ def test_task_builds_last_month_once_with_office_and_team_sheets(data, office, t
     assert stored.file_name == "coverage_test-office_2026-11.xlsx"
     workbook = load_workbook(io.BytesIO(bytes(stored.content)))
     assert workbook.sheetnames == ["Office", "Team", "Coverage by month", "Definitions"]
-    by_team = report_build(
-        period=Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30), "month"),
-        level="team",
-        team_ids=[team_a.pk, team_b.pk],
-    )
+    with time_machine.travel(FIRST_OF_DECEMBER, tick=False):
+        by_team = report_build(
+            period=Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30), "month"),
+            level="team",
+            team_ids=[team_a.pk, team_b.pk],
+        )
     rows = list(workbook["Team"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[2], r[3]) for r in rows] == [
         (row.label, row.figures.required, row.figures.covered)
