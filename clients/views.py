@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from audit.models import AccessAction
-from audit.services import access_record
+from audit.services import access_action_for, access_record
 from interviews.choices import AppointmentStatus, DueState
 from plans.views import plan_history
 from teams import policy
@@ -30,14 +30,20 @@ access_log = logging.getLogger("teoffice.access")
 PAGE_SIZE = 50
 
 
-def get_client_for_user(request: HttpRequest, pk: int) -> Client:
-    """The one way pages load a client: the access policy, then 404 for anything else."""
-    return get_object_or_404(
+def get_client_for_user(request: HttpRequest, pk: int, *, log: bool = True) -> Client:
+    """The one way pages load a client: the access policy, then 404 for anything else.
+
+    Loading a client is a look at its data: one access-log row (page, or partial for htmx).
+    """
+    client = get_object_or_404(
         policy.clients_visible_to(request.user).select_related(
             "team__service_line__office", "responsible_adviser"
         ),
         pk=pk,
     )
+    if log:
+        access_record(request=request, clients=[client], action=access_action_for(request))
+    return client
 
 
 def require_work_with_client(request: HttpRequest, client: Client) -> None:
@@ -87,6 +93,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
     chosen = form.cleaned_data.get("due_state")
     paginator.count = counts[chosen] if chosen else sum(counts.values())  # no COUNT query
     page = paginator.get_page(request.GET.get("page"))
+    # One access-log row for the clients this page shows (the list is loaded here, once).
+    access_record(request=request, clients=list(page), action=access_action_for(request))
     due_counts = [
         (value, label, counts[value], urlencode({**_filters(form), "due_state": value}))
         for value, label in DueState.choices
@@ -147,7 +155,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def identity_code_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    client = get_client_for_user(request, pk)
+    client = get_client_for_user(request, pk, log=False)  # logged as the reveal below
     identity_code_reveal_record(request=request, client=client)
     if wants_fragment(request):
         return render(

@@ -166,7 +166,7 @@ def test_caseload_query_count_does_not_grow_with_caseload_or_page(client, advise
     with CaptureQueriesContext(connection) as page_three:
         assert client.get(URL, {"adviser": "mine", "page": 3}).status_code == 200
     assert len(one) == len(many) == len(page_three)
-    assert len(many) <= 12
+    assert len(many) <= 13  # 12 + the one access-log INSERT covering the page's clients
 
 
 def test_caseload_is_the_landing_page(client, adviser):
