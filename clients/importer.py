@@ -756,7 +756,7 @@ def _insert(model: type[models.Model], columns: list[str], rows: list[tuple]) ->
         cursor.copy_expert(
             f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv)",
             buffer,
-            size=1 << 20,
+            1 << 20,  # positional: Django's debug cursor wrapper takes no keyword here
         )
 
 
