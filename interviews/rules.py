@@ -418,3 +418,67 @@ def office_schedule_of_team(team_id: int) -> rulesets.Schedule:
             "effective_from", "code"
         )
     )
+
+
+# --- The job-search obligation --------------------------------------------------------------
+
+# The law's maximum: the plan sets 0–4 applications a month (fewer for part-time and laid-off
+# clients, as agreed in the plan); a larger figure in an old plan counts as 4.
+JOB_SEARCH_MAX_APPLICATIONS = 4
+JOB_SEARCH_STATUSES: frozenset[str] = frozenset(
+    {Status.UNEMPLOYED, Status.LAID_OFF, Status.PART_TIME}
+)
+
+
+def job_search_obligation(*, status: str, plan_applications: int | None) -> int | None:
+    """Applications a month the client must report (None: no obligation to follow up: not a
+    job seeker in the obligation's scope, or no plan agreed yet)."""
+    if status not in JOB_SEARCH_STATUSES or plan_applications is None:
+        return None
+    return min(plan_applications, JOB_SEARCH_MAX_APPLICATIONS)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def with_job_search(clients, month: dt.date):
+    """Clients annotated, set-based, with the month's obligation (js_obligation), the
+    applications reported (js_reported) and whether they fell short (js_short)."""
+    from django.db.models import BooleanField, ExpressionWrapper, IntegerField
+    from django.db.models.functions import Least
+
+    from plans.models import JobSearchReport, PlanVersion
+
+    latest = PlanVersion.objects.filter(plan__client=OuterRef("pk")).order_by("-number")
+    obligation = Case(
+        When(
+            In(F("status"), list(JOB_SEARCH_STATUSES)),
+            then=Least(
+                Subquery(latest.values("applications_per_month")[:1]),
+                Value(JOB_SEARCH_MAX_APPLICATIONS),
+            ),
+        ),
+        default=Value(None, output_field=IntegerField()),
+        output_field=IntegerField(),
+    )
+    reported = Coalesce(
+        Subquery(
+            JobSearchReport.objects.filter(client=OuterRef("pk"), month=month_start(month)).values(
+                "applications"
+            )[:1]
+        ),
+        Value(0),
+        output_field=IntegerField(),
+    )
+    return clients.annotate(js_obligation=obligation, js_reported=reported).annotate(
+        js_short=ExpressionWrapper(
+            Q(js_obligation__isnull=False) & Q(js_reported__lt=F("js_obligation")),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def fallen_short(clients, month: dt.date):
+    """The clients who reported fewer applications than their obligation for `month`."""
+    return with_job_search(clients, month).filter(js_short=True)

@@ -424,3 +424,36 @@ def contact_attempt_record(
         notes=notes,
         recorded_by=recorded_by or adviser,
     )
+
+
+def job_search_report_record(
+    *, client: Client, month: dt.date, applications: int, recorded_by: AbstractBaseUser
+):
+    """Record (or correct) the applications the client reported for a month."""
+    from plans.models import JobSearchReport
+
+    month = rules.month_start(month)
+    if month > rules.month_start(timezone.localdate()):
+        raise ValidationError({"month": _("A month that has not begun cannot be reported.")})
+    if not 0 <= applications <= 200:
+        raise ValidationError({"applications": _("Enter a number from 0 to 200.")})
+    report, _created = JobSearchReport.objects.update_or_create(
+        client=client,
+        month=month,
+        defaults={"applications": applications, "recorded_by": recorded_by},
+    )
+    return report
+
+
+def missed_contacts(*, clients, start: dt.date, end: dt.date):
+    """Contact attempts that did not reach the client on days start..end, with their
+    evidence (when, channel, notice, result, who), for the clients given (a queryset)."""
+    from .models import ContactAttempt
+
+    return (
+        ContactAttempt.objects.filter(client__in=clients)
+        .missed()
+        .between(start, end)
+        .select_related("client", "adviser")
+        .order_by("attempted_at", "id")
+    )

@@ -126,3 +126,34 @@ class PlanAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description}"
+
+
+class JobSearchReport(models.Model):
+    """The client's report of job applications made in one month (the job-search obligation
+    follow-up; the obligation itself is the plan's applications_per_month, see
+    interviews.rules.job_search_obligation_expression)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="job_search_reports")
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
+    applications = models.PositiveSmallIntegerField(_("applications reported"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client", "-month"]
+        verbose_name = _("job-search report")
+        verbose_name_plural = _("job-search reports")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "month"], name="jobsearchreport_unique"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="jobsearchreport_month_first_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(applications__lte=200), name="jobsearchreport_applications_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.month:%Y-%m}: {self.applications}"

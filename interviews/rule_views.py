@@ -1,0 +1,174 @@
+"""Pages for the interview rules: contact attempts and job-search reports on the client page,
+the manager's choice of an office's rule set, the missed-contacts report and the list of
+clients who fell short of their job-search obligation this month."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clients.views import get_client_for_user, require_work_with_client, wants_fragment
+from plans.models import JobSearchReport
+from teams import policy
+from teams.models import Office
+
+from . import rules, rulesets
+from .models import OfficeRuleSet
+from .rule_forms import ContactAttemptForm, JobSearchReportForm, OfficeRuleSetForm, PeriodForm
+from .services import (
+    contact_attempt_record,
+    job_search_report_record,
+    missed_contacts,
+    office_rule_set_choose,
+)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_attempts(request: HttpRequest, client_pk: int) -> HttpResponse:
+    """The client's contact attempts (a part of the client page), and recording one."""
+    client = get_client_for_user(request, client_pk)
+    can_work = policy.can_work_with_client(request.user, client)
+    form = ContactAttemptForm(request.POST or None)
+    if request.method == "POST":
+        require_work_with_client(request, client)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                contact_attempt_record(
+                    client=client,
+                    adviser=request.user,
+                    attempted_at=data["attempted_at"],
+                    channel=data["channel"],
+                    result=data["result"],
+                    notice_sent_at=data["notice_sent_at"],
+                    notes=data["notes"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                if not wants_fragment(request):
+                    return redirect("clients:detail", client.pk)
+                form = ContactAttemptForm()
+    attempts = client.contact_attempts.select_related("adviser")[:50]
+    context = {"client": client, "attempts": attempts, "form": form, "can_work": can_work}
+    return render(request, "interviews/_contact_attempts.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def job_search(request: HttpRequest, client_pk: int) -> HttpResponse:
+    """The job-search obligation and the client's monthly reports (a part of the client
+    page), and recording a month's report."""
+    client = get_client_for_user(request, client_pk)
+    can_work = policy.can_work_with_client(request.user, client)
+    today = timezone.localdate()
+    form = JobSearchReportForm(
+        request.POST or None, initial={"month": rules.month_start(today).strftime("%Y-%m")}
+    )
+    if request.method == "POST":
+        require_work_with_client(request, client)
+        if form.is_valid():
+            try:
+                job_search_report_record(
+                    client=client,
+                    month=form.cleaned_data["month"],
+                    applications=form.cleaned_data["applications"],
+                    recorded_by=request.user,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                if not wants_fragment(request):
+                    return redirect("clients:detail", client.pk)
+    this_month = rules.with_job_search(type(client).objects.filter(pk=client.pk), today).values(
+        "js_obligation", "js_reported", "js_short"
+    )[0]
+    reports = JobSearchReport.objects.filter(client=client).order_by("-month")[:12]
+    context = {
+        "client": client,
+        "form": form,
+        "can_work": can_work,
+        "month": rules.month_start(today),
+        "this_month": this_month,
+        "reports": reports,
+    }
+    return render(request, "plans/_job_search.html", context)
+
+
+def _managed_offices(user):
+    """Offices whose rule set the user may choose: the offices of the user's manager scopes."""
+    if not user.is_authenticated:
+        return Office.objects.none()
+    if user.is_superuser:
+        return Office.objects.all()
+    return Office.objects.filter(managerscope__user=user, managerscope__office__isnull=False)
+
+
+@require_http_methods(["GET", "POST"])
+def office_rule_sets(request: HttpRequest) -> HttpResponse:
+    """A manager chooses which rule set an office follows from which date."""
+    offices = _managed_offices(request.user)
+    if not offices.exists():
+        raise PermissionDenied(_("Only an office's manager can choose its rule set."))
+    form = OfficeRuleSetForm(request.POST or None, offices=offices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        office_rule_set_choose(
+            office=data["office"],
+            code=data["code"],
+            effective_from=data["effective_from"],
+            chosen_by=request.user,
+        )
+        return redirect("interviews:office_rule_sets")
+    labels = dict(rulesets.CHOICES)
+    chosen = [
+        {"row": row, "label": labels[row.code]}
+        for row in OfficeRuleSet.objects.filter(office__in=offices).select_related(
+            "office", "chosen_by"
+        )
+    ]
+    context = {
+        "form": form,
+        "chosen": chosen,
+        "rule_sets": rulesets.all_rule_sets(),
+        "default_label": labels[rulesets.DEFAULT],
+    }
+    return render(request, "interviews/office_rule_sets.html", context)
+
+
+@require_GET
+def missed_contacts_report(request: HttpRequest) -> HttpResponse:
+    """Missed contacts (attempts that did not reach the client) for a period, with evidence."""
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or {"start": rules.month_start(today), "end": today})
+    attempts = []
+    if form.is_valid():
+        attempts = missed_contacts(
+            clients=policy.clients_visible_to(request.user),
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+    return render(request, "interviews/missed_contacts.html", {"form": form, "attempts": attempts})
+
+
+@require_GET
+def fallen_short(request: HttpRequest) -> HttpResponse:
+    """The visible clients who have reported fewer applications this month than their plan's
+    obligation (the caseload's "fallen short this month" filter)."""
+    today = timezone.localdate()
+    clients = rules.fallen_short(
+        policy.clients_visible_to(request.user).with_list_columns(), today
+    ).order_by("last_name", "first_name", "id")[:200]
+    return render(
+        request,
+        "interviews/fallen_short.html",
+        {"clients": clients, "month": rules.month_start(today)},
+    )

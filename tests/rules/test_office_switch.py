@@ -1,0 +1,137 @@
+"""The manager story: an office switches from periodic_2017 to nordic_2022 from a chosen date.
+New clients get the new deadlines; existing history and past coverage stay as they were."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.utils import timezone
+
+from clients.models import Client
+from clients.services import client_create
+from interviews import rules
+from interviews.choices import Channel, Outcome
+from interviews.models import CoverageDay, OfficeRuleSet
+from interviews.services import interview_log, office_rule_set_choose
+from reports.coverage import coverage_from_history, coverage_snapshot_build
+from tests.conftest import make_client, make_code, make_interview
+
+D = dt.date
+
+
+def at(day: dt.date):
+    return time_machine.travel(dt.datetime.combine(day, dt.time(9), dt.UTC), tick=False)
+
+
+def _history(team_a, adviser):
+    """Clients with history before the switch (built as of 10.6.2026)."""
+    held = make_client(team_a, registered_on=D(2026, 3, 2), last_held_on=D(2026, 5, 1))
+    make_interview(held, adviser, held_on=D(2026, 5, 1))
+    waiting = make_client(team_a, registered_on=D(2026, 6, 1))
+    lapsed = make_client(team_a, registered_on=D(2025, 6, 2), last_held_on=D(2025, 9, 1))
+    make_interview(lapsed, adviser, held_on=D(2025, 9, 1))
+    return held, waiting, lapsed
+
+
+def test_switch_gives_new_clients_five_working_days_and_keeps_history(
+    office, team_a, adviser, manager
+):
+    with at(D(2026, 6, 10)):
+        held, waiting, lapsed = _history(team_a, adviser)
+        before = {day: coverage_from_history(day) for day in (D(2026, 3, 31), D(2026, 5, 31))}
+        kept = coverage_snapshot_build(D(2026, 5, 31))
+        dues_before = dict(Client.objects.values_list("pk", "next_due_date"))
+
+        office_rule_set_choose(
+            office=office, code="nordic_2022", effective_from=D(2026, 6, 15), chosen_by=manager
+        )
+
+        # Existing clients: deadlines counted from days before the switch do not move.
+        assert dict(Client.objects.values_list("pk", "next_due_date")) == dues_before
+        assert dues_before[waiting.pk] == D(2026, 6, 15)
+        assert dues_before[held.pk] == D(2026, 8, 1)
+        # Past coverage: the same figures, and the kept snapshot is still served.
+        assert {day: coverage_from_history(day) for day in before} == before
+        kept.refresh_from_db()
+        assert not kept.stale
+
+    with at(D(2026, 6, 15)):
+        new = client_create(
+            personal_identity_code=make_code(),
+            first_name="Uusi",
+            last_name="Asiakas",
+            team=team_a,
+            created_by=adviser,
+        )
+        # 16., 17., 18. are working days; 19.6. is Midsummer Eve, 20.–21. a weekend.
+        assert new.next_due_date == D(2026, 6, 23)
+        assert Client.objects.get(pk=waiting.pk).next_due_date == D(2026, 6, 15)
+
+    with at(D(2026, 6, 16)):
+        # An interview after the switch: the next deadline follows nordic_2022 (the
+        # supplementary phase of three months from 2.3. is over, so three months on).
+        interview_log(
+            client=Client.objects.get(pk=held.pk),
+            adviser=adviser,
+            held_at=timezone.now(),
+            channel=Channel.PHONE,
+            outcome=Outcome.HELD,
+        )
+        assert Client.objects.get(pk=held.pk).next_due_date == D(2026, 9, 16)
+        # The new client's first conversation starts the two-weekly supplementary phase.
+        interview_log(
+            client=new,
+            adviser=adviser,
+            held_at=timezone.now(),
+            channel=Channel.PHONE,
+            outcome=Outcome.HELD,
+        )
+        assert Client.objects.get(pk=new.pk).next_due_date == D(2026, 6, 30)
+        assert {day: coverage_from_history(day) for day in before} == before
+
+
+def test_a_switch_dated_in_the_past_marks_kept_days_from_then_stale(office, team_a, manager):
+    with at(D(2026, 6, 10)):
+        make_client(team_a, registered_on=D(2026, 4, 1))
+        coverage_snapshot_build(D(2026, 3, 31))
+        coverage_snapshot_build(D(2026, 4, 30))
+        office_rule_set_choose(
+            office=office, code="reform_2026", effective_from=D(2026, 4, 1), chosen_by=manager
+        )
+        assert dict(CoverageDay.objects.values_list("day", "stale")) == {
+            D(2026, 3, 31): False,
+            D(2026, 4, 30): True,
+        }
+        # The client registered on 1.4. now has ten working days (Easter: 3.4. and 6.4.).
+        assert Client.objects.get().next_due_date == D(2026, 4, 17)
+
+
+def test_choosing_again_for_the_same_day_replaces_the_choice(office, manager, team_a):
+    with at(D(2026, 6, 10)):
+        office_rule_set_choose(
+            office=office, code="nordic_2022", effective_from=D(2026, 7, 1), chosen_by=manager
+        )
+        office_rule_set_choose(
+            office=office, code="reform_2026", effective_from=D(2026, 7, 1), chosen_by=manager
+        )
+    assert list(OfficeRuleSet.objects.values_list("code", flat=True)) == ["reform_2026"]
+    assert rules.office_schedule_of_team(team_a.pk) == [(D(2026, 7, 1), "reform_2026")]
+
+
+def test_a_rule_set_change_recomputes_in_one_set_based_run(
+    office, team_a, manager, django_assert_max_num_queries
+):
+    with at(D(2026, 6, 10)):
+        for _n in range(5):
+            make_client(team_a, registered_on=D(2026, 6, 8))
+        office_rule_set_choose(
+            office=office, code="nordic_2022", effective_from=D(2026, 1, 1), chosen_by=manager
+        )
+        with django_assert_max_num_queries(12):
+            office_rule_set_choose(
+                office=office, code="reform_2026", effective_from=D(2026, 1, 1), chosen_by=manager
+            )
+    assert set(Client.objects.values_list("next_due_date", flat=True)) == {
+        D(2026, 6, 23)
+    }  # Midsummer Eve skipped
