@@ -664,6 +664,12 @@ def _write_batch(
     _insert(Interview, INTERVIEW_COLUMNS, interview_rows)
     _insert(EmploymentPlan, PLAN_COLUMNS, plan_rows)
     _insert(PlanVersion, VERSION_COLUMNS, version_rows)
+    # The new clients' history starts in the past: kept coverage figures from then on are stale.
+    from reports.coverage import coverage_days_invalidate
+
+    coverage_days_invalidate(
+        since=min(min(r.status_since, r.last_interview_on or r.status_since) for r in new_rows)
+    )
     result.created += len(client_rows)
 
 
