@@ -16,7 +16,16 @@ from django.shortcuts import redirect
 
 from .services import SESSION_PARTNER_KEY, partner_of
 
-ALLOWED_PREFIXES = ("/portal/", "/accounts/", "/static/", "/health/", "/ready/", "/i18n/")
+ALLOWED_PREFIXES = (
+    "/portal/",
+    "/accounts/",
+    "/static/",
+    "/health/",
+    "/ready/",
+    "/i18n/",
+    "/language/",
+    "/accessibility/",
+)
 
 
 def remember_partner_at_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:

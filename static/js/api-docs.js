@@ -14,7 +14,7 @@
     window.ui = window.SwaggerUIBundle({
       url: root.dataset.schemaUrl,
       domNode: root,
-      deepLinking: true,
+      deepLinking: false, // a deep link inside the summary button nests interactive controls (axe)
       persistAuthorization: false,
       presets: [window.SwaggerUIBundle.presets.apis],
       layout: "BaseLayout",
