@@ -46,8 +46,10 @@ run: install
 	@echo
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
