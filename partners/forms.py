@@ -9,6 +9,9 @@ from .models import ClosingReport, Consent, ContactPerson, Partner, PartnerServi
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002  ISO whatever the language
+        super().__init__(attrs, format)
+
 
 class NoColon:
     """Labels without Django's trailing colon, like the rest of the product's forms."""

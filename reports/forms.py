@@ -23,10 +23,14 @@ class ReportForm(forms.Form):
     month = forms.ChoiceField(label=_("Month"), required=False)
     quarter = forms.ChoiceField(label=_("Quarter"), required=False)
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # ISO in any language
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     level = forms.ChoiceField(
         label=_("Rows"), choices=[(level, services.LEVEL_LABELS[level]) for level in LEVELS]

@@ -75,3 +75,13 @@ def test_enumerations_are_translated(value, fi, sv):
         assert str(value.label) == fi
     with translation.override("sv"):
         assert str(value.label) == sv
+
+
+def test_date_inputs_keep_iso_values_in_every_language():
+    from partners.forms import DateInput
+    from reports.forms import ReportForm
+
+    day = dt.date(2026, 3, 5)
+    with translation.override("fi"):
+        assert DateInput().format_value(day) == "2026-03-05"
+        assert ReportForm.base_fields["start"].widget.format_value(day) == "2026-03-05"
