@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from audit.services import access_action_for, access_record
 from clients.models import Client
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
 from plans.forms import (
@@ -37,13 +38,20 @@ UPCOMING_DAYS = (1, 7, 14, 30, 90)
 
 
 def get_appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
-    """Appointments through the client access policy: another team's answers 404."""
-    return get_object_or_404(
+    """Appointments through the client access policy: another team's answers 404.
+
+    An appointment shows its client: one access-log row, as for loading the client.
+    """
+    appointment = get_object_or_404(
         Appointment.objects.filter(
             client__in=policy.clients_visible_to(request.user)
         ).select_related("client__team", "adviser"),
         pk=pk,
     )
+    access_record(
+        request=request, clients=[appointment.client_id], action=access_action_for(request)
+    )
+    return appointment
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -313,6 +321,9 @@ def appointments(request: HttpRequest) -> HttpResponse:
         )
         .select_related("client", "adviser")
         .order_by("starts_at", "id")
+    )
+    access_record(
+        request=request, clients=[a.client_id for a in rows], action=access_action_for(request)
     )
     context = {
         "days": days,

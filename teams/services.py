@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
@@ -224,16 +224,24 @@ def interviews_by_month(
     the end of `today`, in one grouped query."""
     start = dt.datetime.combine(since, dt.time(0), HELSINKI)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), HELSINKI)
-    moved = Assignment.objects.filter(client=OuterRef("client_id")).filter(
-        Q(from_team__in=team_ids) | Q(to_team__in=team_ids)
+    # The teams' clients and every client ever moved in or out of them: one id list the
+    # interview index (client, -held_at) serves, instead of a scan of the office's interviews.
+    concerned = (
+        Client.objects.filter(team_id__in=team_ids)
+        .values("pk")
+        .union(
+            Assignment.objects.filter(Q(from_team__in=team_ids) | Q(to_team__in=team_ids)).values(
+                "client_id"
+            )
+        )
     )
     rows = (
         Interview.objects.filter(
             held_at__gte=start,
             held_at__lt=end,
             outcome__in=[Outcome.HELD, Outcome.NO_SHOW],
+            client_id__in=concerned,
         )
-        .filter(Q(client__team_id__in=team_ids) | Exists(moved))
         .annotate(team_at=interview_team_expression())
         .filter(team_at__in=team_ids)
         .annotate(month=TruncMonth("held_at", tzinfo=HELSINKI))
@@ -701,6 +709,7 @@ class MoveBatch:
     flows: list[tuple[str, str, str, str, int]]  # from adviser, from team, to adviser, to team, n
     clients: list[str]  # names of moved clients the viewer may still see
     hidden: int  # moved clients now in a team the viewer cannot see
+    client_ids: list[int] = field(default_factory=list)  # of `clients`, for the access log
 
 
 def team_activity(*, team: Team, viewer, limit: int = 20) -> list[MoveBatch]:
@@ -734,6 +743,7 @@ def team_activity(*, team: Team, viewer, limit: int = 20) -> list[MoveBatch]:
             "client__first_name",
             "client__last_name",
             "client__team_id",
+            "client_id",
         )
         .order_by("client__last_name", "client__first_name", "client_id")
     )
@@ -757,6 +767,7 @@ def team_activity(*, team: Team, viewer, limit: int = 20) -> list[MoveBatch]:
         b.moved_at = max(b.moved_at, r["moved_at"])
         if r["client__team_id"] in visible_team_ids:
             b.clients.append(f"{r['client__first_name']} {r['client__last_name']}")
+            b.client_ids.append(r["client_id"])
         else:
             b.hidden += 1
         flow = (

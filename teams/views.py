@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import access_action_for, access_record
 from reports.charts import Series, line_chart, nice_max
 
 from . import policy, services
@@ -91,6 +92,13 @@ def render_dashboard(
     can_manage = services.can_manage_team(request.user, team)
     if can_manage and target_form is None:
         target_form = TargetCaseloadForm(initial={"target_caseload": team.target_caseload})
+    activity = services.team_activity(team=team, viewer=request.user)
+    # The activity names moved clients: one access-log row for those shown.
+    access_record(
+        request=request,
+        clients=[pk for batch in activity for pk in batch.client_ids],
+        action=access_action_for(request),
+    )
     return render(
         request,
         "teams/dashboard.html",
@@ -101,7 +109,7 @@ def render_dashboard(
             "held_chart": held_chart,
             "can_manage": can_manage,
             "target_form": target_form,
-            "activity": services.team_activity(team=team, viewer=request.user),
+            "activity": activity,
         },
         status=status,
     )
@@ -147,6 +155,11 @@ def _rebalance_context(request: HttpRequest, team: Team) -> dict:
     adviser, which = filter_form.values()
     clients = services.rebalance_clients(team=team, today=today, adviser=adviser, which=which)
     shown = list(clients[: REBALANCE_LIST_LIMIT + 1])
+    access_record(
+        request=request,
+        clients=shown[:REBALANCE_LIST_LIMIT],
+        action=access_action_for(request),
+    )
     exclude = [adviser] if isinstance(adviser, int) else []
     return {
         "team": team,
@@ -201,6 +214,9 @@ def rebalance_preview(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            access_record(
+                request=request, clients=preview.clients, action=access_action_for(request)
+            )
             return render(
                 request, "teams/preview.html", {"team": team, "preview": preview, "form": form}
             )
