@@ -446,19 +446,20 @@ def with_job_search(clients, month: dt.date):
     """Clients annotated, set-based, with the month's obligation (js_obligation), the
     applications reported (js_reported) and whether they fell short (js_short)."""
     from django.db.models import BooleanField, ExpressionWrapper, IntegerField
-    from django.db.models.functions import Least
+    from django.db.models.lookups import GreaterThan
 
     from plans.models import JobSearchReport, PlanVersion
 
     latest = PlanVersion.objects.filter(plan__client=OuterRef("pk")).order_by("-number")
+    planned = Subquery(latest.values("applications_per_month")[:1], output_field=IntegerField())
+    in_scope = In(F("status"), list(JOB_SEARCH_STATUSES))
+    # Not LEAST(): PostgreSQL's ignores NULL (no plan), SQLite's returns it.
     obligation = Case(
         When(
-            In(F("status"), list(JOB_SEARCH_STATUSES)),
-            then=Least(
-                Subquery(latest.values("applications_per_month")[:1]),
-                Value(JOB_SEARCH_MAX_APPLICATIONS),
-            ),
+            in_scope & GreaterThan(planned, Value(JOB_SEARCH_MAX_APPLICATIONS)),
+            then=Value(JOB_SEARCH_MAX_APPLICATIONS),
         ),
+        When(in_scope, then=planned),
         default=Value(None, output_field=IntegerField()),
         output_field=IntegerField(),
     )
