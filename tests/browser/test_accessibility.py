@@ -113,3 +113,35 @@ def test_main_pages_have_no_serious_accessibility_violations(
     context.close()
 
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_main_pages_reflow_at_320_pixels_without_sideways_scrolling(
+    browser, live_server, lead, office_day, screenshot
+):
+    """WCAG 1.4.10: at 320 CSS pixels (1280 px at 400 % zoom) the page itself never scrolls
+    sideways; only wide data tables scroll inside their own box."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_username").fill(lead.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
+    too_wide = {}
+    for name, path in {
+        "caseload": "/clients/",
+        "client": f"/clients/{office_day.pk}/",
+        "interview-form": f"/interviews/clients/{office_day.pk}/log/",
+        "appointments": "/interviews/appointments/",
+        "team-dashboard": f"/teams/{office_day.team_id}/",
+        "coverage-report": "/reports/coverage/",
+        "accessibility-statement": "/accessibility/",
+    }.items():
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 321:
+            too_wide[name] = width
+            screenshot(page, f"reflow-320-{name}")
+    context.close()
+    assert not too_wide, too_wide
