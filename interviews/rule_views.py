@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.services import access_action_for, access_record
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
 from plans.models import JobSearchReport
 from teams import policy
@@ -156,6 +157,11 @@ def missed_contacts_report(request: HttpRequest) -> HttpResponse:
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
         )
+    access_record(
+        request=request,
+        clients=[a.client_id for a in attempts],
+        action=access_action_for(request),
+    )
     return render(request, "interviews/missed_contacts.html", {"form": form, "attempts": attempts})
 
 
@@ -164,9 +170,12 @@ def fallen_short(request: HttpRequest) -> HttpResponse:
     """The visible clients who have reported fewer applications this month than their plan's
     obligation (the caseload's "fallen short this month" filter)."""
     today = timezone.localdate()
-    clients = rules.fallen_short(
-        policy.clients_visible_to(request.user).with_list_columns(), today
-    ).order_by("last_name", "first_name", "id")[:200]
+    clients = list(
+        rules.fallen_short(
+            policy.clients_visible_to(request.user).with_list_columns(), today
+        ).order_by("last_name", "first_name", "id")[:200]
+    )
+    access_record(request=request, clients=clients, action=access_action_for(request))
     return render(
         request,
         "interviews/fallen_short.html",

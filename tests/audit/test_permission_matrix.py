@@ -31,6 +31,7 @@ from django.test import Client as Browser
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from audit.models import AccessLog
 from clients.models import ImportRecord
 from interviews.choices import Channel
 from interviews.models import Appointment
@@ -393,6 +394,9 @@ class Row:
     data: Callable[[Objects], dict] | None = None
     api: bool = False
     objects: bool = True  # the URL takes an object: test with team A's and team B's
+    # Shows client data, so an allowed request writes exactly one access-log row:
+    # "object" (covering the object's client) or "list" (covering what the list showed).
+    logs: str | None = None
 
 
 def _c(o: Objects) -> int:
@@ -410,29 +414,55 @@ ROUTES: dict[str, Row] = {
     "password_change_done": Row(
         "get", lambda o: "/accounts/password_change/done/", any_account, objects=False
     ),
-    "clients:caseload": Row("get", lambda o: "/clients/", staff_page, objects=False),
+    "clients:caseload": Row("get", lambda o: "/clients/", staff_page, objects=False, logs="list"),
     "interviews:appointments": Row(
-        "get", lambda o: "/interviews/appointments/", staff_page, objects=False
+        "get", lambda o: "/interviews/appointments/", staff_page, objects=False, logs="list"
     ),
     # Clients
-    "clients:detail": Row("get", lambda o: f"/clients/{_c(o)}/", client_read),
+    "clients:detail": Row("get", lambda o: f"/clients/{_c(o)}/", client_read, logs="object"),
     "clients:identity_code_reveal": Row(
-        "post", lambda o: f"/clients/{_c(o)}/identity-code/", client_read
+        "post", lambda o: f"/clients/{_c(o)}/identity-code/", client_read, logs="object"
     ),
     "clients:status_change": Row("post", lambda o: f"/clients/{_c(o)}/status/", client_write),
     # Interviews and appointments
-    "interviews:log": Row("get", lambda o: f"/interviews/clients/{_c(o)}/log/", client_write),
+    "interviews:log": Row(
+        "get", lambda o: f"/interviews/clients/{_c(o)}/log/", client_write, logs="object"
+    ),
     "interviews:appointment_book": Row(
-        "get", lambda o: f"/interviews/clients/{_c(o)}/appointments/new/", client_write
+        "get",
+        lambda o: f"/interviews/clients/{_c(o)}/appointments/new/",
+        client_write,
+        logs="object",
     ),
     "interviews:appointment_move": Row(
-        "get", lambda o: f"/interviews/appointments/{o.appointment.pk}/move/", client_write
+        "get",
+        lambda o: f"/interviews/appointments/{o.appointment.pk}/move/",
+        client_write,
+        logs="object",
     ),
     "interviews:appointment_cancel": Row(
         "post", lambda o: f"/interviews/appointments/{o.appointment.pk}/cancel/", client_write
     ),
     "interviews:appointment_no_show": Row(
         "post", lambda o: f"/interviews/appointments/{o.appointment.pk}/no-show/", client_write
+    ),
+    "interviews:contact_attempts": Row(
+        "get",
+        lambda o: f"/interviews/clients/{_c(o)}/contact-attempts/",
+        client_read,
+        logs="object",
+    ),
+    "interviews:job_search": Row(
+        "get", lambda o: f"/interviews/clients/{_c(o)}/job-search/", client_read, logs="object"
+    ),
+    "interviews:office_rule_sets": Row(
+        "get", lambda o: "/interviews/rule-sets/", manager_only, objects=False
+    ),
+    "interviews:missed_contacts": Row(
+        "get", lambda o: "/interviews/missed-contacts/", staff_page, objects=False
+    ),
+    "interviews:fallen_short": Row(
+        "get", lambda o: "/interviews/fallen-short/", staff_page, objects=False
     ),
     # Teams
     "teams:home": Row("get", lambda o: "/teams/", staff_page, objects=False),
@@ -487,7 +517,9 @@ ROUTES: dict[str, Row] = {
     "partners:manage_add": Row(
         "post", lambda o: "/partners/add/partner/", manager_only, objects=False
     ),
-    "partners:client_panel": Row("get", lambda o: f"/partners/clients/{_c(o)}/", client_read),
+    "partners:client_panel": Row(
+        "get", lambda o: f"/partners/clients/{_c(o)}/", client_read, logs="object"
+    ),
     "partners:consent_create": Row(
         "post", lambda o: f"/partners/clients/{_c(o)}/consents/", client_write
     ),
@@ -507,7 +539,11 @@ ROUTES: dict[str, Row] = {
     # The partner portal
     "portal:home": Row("get", lambda o: "/portal/", portal, objects=False),
     "portal:referral": Row(
-        "get", lambda o: f"/portal/referrals/{o.referral.pk}/", portal_referral, per_owner=True
+        "get",
+        lambda o: f"/portal/referrals/{o.referral.pk}/",
+        portal_referral,
+        per_owner=True,
+        logs="object",
     ),
     "portal:accept": Row(
         "post",
@@ -537,7 +573,9 @@ ROUTES: dict[str, Row] = {
     "audit:access_log": Row("get", lambda o: "/audit/", manager_only, objects=False),
     "audit:find_client": Row("post", lambda o: "/audit/find-client/", manager_only, objects=False),
     # The API
-    "api:client-list": Row("get", lambda o: f"{V1}/clients/", staff_page, api=True, objects=False),
+    "api:client-list": Row(
+        "get", lambda o: f"{V1}/clients/", staff_page, api=True, objects=False, logs="list"
+    ),
     "api:client-reassign": Row(
         "post",
         lambda o: f"{V1}/clients/reassign/",
@@ -545,21 +583,27 @@ ROUTES: dict[str, Row] = {
         api=True,
         objects=False,
     ),
-    "api:client-detail": Row("get", lambda o: f"{V1}/clients/{_c(o)}/", client_read, api=True),
+    "api:client-detail": Row(
+        "get", lambda o: f"{V1}/clients/{_c(o)}/", client_read, api=True, logs="object"
+    ),
     "api:client-change-status": Row(
         "post", lambda o: f"{V1}/clients/{_c(o)}/status/", client_write, api=True
     ),
     "api:interview-list": Row(
-        "get", lambda o: f"{V1}/interviews/", staff_page, api=True, objects=False
+        "get", lambda o: f"{V1}/interviews/", staff_page, api=True, objects=False, logs="list"
     ),
     "api:interview-detail": Row(
-        "get", lambda o: f"{V1}/interviews/{o.interview.pk}/", client_read, api=True
+        "get", lambda o: f"{V1}/interviews/{o.interview.pk}/", client_read, api=True, logs="object"
     ),
     "api:appointment-list": Row(
-        "get", lambda o: f"{V1}/appointments/", staff_page, api=True, objects=False
+        "get", lambda o: f"{V1}/appointments/", staff_page, api=True, objects=False, logs="list"
     ),
     "api:appointment-detail": Row(
-        "get", lambda o: f"{V1}/appointments/{o.appointment.pk}/", client_read, api=True
+        "get",
+        lambda o: f"{V1}/appointments/{o.appointment.pk}/",
+        client_read,
+        api=True,
+        logs="object",
     ),
     "api:appointment-cancel": Row(
         "post", lambda o: f"{V1}/appointments/{o.appointment.pk}/cancel/", client_write, api=True
@@ -567,10 +611,14 @@ ROUTES: dict[str, Row] = {
     "api:appointment-no-show": Row(
         "post", lambda o: f"{V1}/appointments/{o.appointment.pk}/no-show/", client_write, api=True
     ),
-    "api:plan-list": Row("get", lambda o: f"{V1}/plans/", staff_page, api=True, objects=False),
-    "api:plan-detail": Row("get", lambda o: f"{V1}/plans/{o.plan.pk}/", client_read, api=True),
+    "api:plan-list": Row(
+        "get", lambda o: f"{V1}/plans/", staff_page, api=True, objects=False, logs="list"
+    ),
+    "api:plan-detail": Row(
+        "get", lambda o: f"{V1}/plans/{o.plan.pk}/", client_read, api=True, logs="object"
+    ),
     "api:plan-versions": Row(
-        "get", lambda o: f"{V1}/plans/{o.plan.pk}/versions/", client_read, api=True
+        "get", lambda o: f"{V1}/plans/{o.plan.pk}/versions/", client_read, api=True, logs="object"
     ),
     "api:coverage": Row(
         "get", lambda o: f"{V1}/coverage/", managers_and_leads, api=True, objects=False
@@ -651,14 +699,29 @@ def _check_row(world: World, key: str, row: Row) -> list[str]:
             kwargs = (
                 {"content_type": "application/json"} if row.api and row.method == "post" else {}
             )
+            last_entry = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first()
             response = send(url, data, **kwargs)
             expected = policy(role, relation(role, owner))
             got = answer(response, api=row.api)
+            where = f"{key} {row.method.upper()} {url} as {role} (team {owner})"
             if not matches(expected, got, role=role, api=row.api):
-                failures.append(
-                    f"{key} {row.method.upper()} {url} as {role} (team {owner}): "
-                    f"expected {expected}, got {got} ({response.status_code})"
-                )
+                failures.append(f"{where}: expected {expected}, got {got} ({response.status_code})")
+                continue
+            entries = AccessLog.objects.filter(pk__gt=last_entry or 0)
+            if expected == "hidden" and entries.for_client(objects.client.pk).exists():
+                failures.append(f"{where}: answered 404, yet logged as a view of the client")
+            elif expected != "ok" or row.logs is None:
+                continue
+            elif row.logs == "object":
+                if list(entries.values_list("user__username", "client_ids")) != [
+                    (world.users[role].username, [objects.client.pk])
+                ]:
+                    failures.append(f"{where}: not one access-log row for the client")
+            elif (
+                client_read(role, relation(role, owner)) == "ok"
+                and entries.filter(user=world.users[role]).count() != 1
+            ):
+                failures.append(f"{where}: not one access-log row for the list")
     return failures
 
 
