@@ -144,7 +144,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["teoffice.formats"]  # d.m.yyyy also in Swedish (Finland), 24-hour times
 USE_THOUSAND_SEPARATOR = True
 # The accessibility statement's feedback address (/accessibility/).
-ACCESSIBILITY_FEEDBACK_EMAIL = env("ACCESSIBILITY_FEEDBACK_EMAIL", "saavutettavuus@teoffice.example")
+ACCESSIBILITY_FEEDBACK_EMAIL = env(
+    "ACCESSIBILITY_FEEDBACK_EMAIL", "saavutettavuus@teoffice.example"
+)
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True
