@@ -397,15 +397,20 @@ def recomputed_columns(today: dt.date) -> tuple[dict, Q]:
 def stale_due_state_filter(today: dt.date) -> Q:
     """Clients whose stored due state is no longer right for `today`.
 
-    Written as four index-friendly ranges on (due_state, next_due_date) rather than
-    "state != CASE ...", so a daily run touches and reads only the rows that change.
+    Written per stored state as ranges on the (due_state, next_due_date) index rather than
+    "state != CASE ...", so a daily run reads and writes only the rows that change:
+    an OK client turns stale only once its due date is within the due-soon window, a due-soon
+    client only outside it, an overdue client only when its due date moved to today or later.
     """
     soon = today + dt.timedelta(days=due_soon_days())
+    required_states = [DueState.OK, DueState.DUE_SOON, DueState.OVERDUE]
     return (
-        (Q(next_due_date__isnull=True) & ~Q(due_state=DueState.NOT_REQUIRED))
-        | (Q(next_due_date__lt=today) & ~Q(due_state=DueState.OVERDUE))
-        | (Q(next_due_date__gte=today, next_due_date__lte=soon) & ~Q(due_state=DueState.DUE_SOON))
-        | (Q(next_due_date__gt=soon) & ~Q(due_state=DueState.OK))
+        Q(due_state=DueState.OK, next_due_date__lte=soon)
+        | Q(due_state=DueState.DUE_SOON, next_due_date__lt=today)
+        | Q(due_state=DueState.DUE_SOON, next_due_date__gt=soon)
+        | Q(due_state=DueState.OVERDUE, next_due_date__gte=today)
+        | Q(due_state=DueState.NOT_REQUIRED, next_due_date__isnull=False)
+        | Q(due_state__in=required_states, next_due_date__isnull=True)
     )
 
 

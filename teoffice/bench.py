@@ -153,11 +153,12 @@ class Bench:
                         WHEN next_due_date IS NULL THEN 'not_required'
                         WHEN next_due_date < %(day)s THEN 'overdue'
                         WHEN next_due_date <= %(soon)s THEN 'due_soon' ELSE 'ok' END
-                    WHERE (next_due_date IS NULL AND due_state <> 'not_required')
-                       OR (next_due_date < %(day)s AND due_state <> 'overdue')
-                       OR (next_due_date >= %(day)s AND next_due_date <= %(soon)s
-                           AND due_state <> 'due_soon')
-                       OR (next_due_date > %(soon)s AND due_state <> 'ok')
+                    WHERE (due_state = 'ok' AND next_due_date <= %(soon)s)
+                       OR (due_state = 'due_soon' AND next_due_date < %(day)s)
+                       OR (due_state = 'due_soon' AND next_due_date > %(soon)s)
+                       OR (due_state = 'overdue' AND next_due_date >= %(day)s)
+                       OR (due_state = 'not_required' AND next_due_date IS NOT NULL)
+                       OR (due_state IN ('ok', 'due_soon', 'overdue') AND next_due_date IS NULL)
                     """,
                     {"day": tomorrow, "soon": soon},
                 )
