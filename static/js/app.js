@@ -30,13 +30,31 @@
     if (alert) alert.focus();
   }
 
+  // A table wider than its box scrolls inside .table-wrap: make that region reachable and
+  // scrollable with the keyboard, named by the table's caption (WCAG 2.1.1, axe).
+  function focusableScrollRegions(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(".table-wrap"), function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1 && !wrap.hasAttribute("tabindex")) {
+        var caption = wrap.querySelector("caption");
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        if (caption) wrap.setAttribute("aria-label", caption.textContent.trim());
+      }
+    });
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target && event.target.name === "outcome") syncPlanFieldset(document);
   });
-  document.addEventListener("DOMContentLoaded", function () { syncPlanFieldset(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    syncPlanFieldset(document);
+    focusableScrollRegions(document);
+  });
+  window.addEventListener("resize", function () { focusableScrollRegions(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     syncPlanFieldset(document);
     focusErrors(event.detail.elt);
+    focusableScrollRegions(document);
   });
   document.addEventListener("htmx:pushedIntoHistory", syncFiltersFromUrl);
   document.addEventListener("htmx:historyRestore", syncFiltersFromUrl);
