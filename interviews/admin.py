@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from clients.admin import ClientScopedAdmin
+
 from .models import Appointment, DueRun, Interview
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ClientScopedAdmin):
     list_display = ["client", "adviser", "starts_at", "channel", "status"]
     list_filter = ["status", "channel"]
     search_fields = ["client__last_name", "client__first_name", "adviser__username"]
@@ -14,7 +16,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interview)
-class InterviewAdmin(admin.ModelAdmin):
+class InterviewAdmin(ClientScopedAdmin):
     list_display = [
         "client",
         "adviser",

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from clients.admin import ClientScopedAdmin
+
 from .models import EmploymentPlan, PlanAction, PlanVersion
 
 
@@ -9,7 +11,7 @@ class PlanActionInline(admin.TabularInline):
 
 
 @admin.register(EmploymentPlan)
-class EmploymentPlanAdmin(admin.ModelAdmin):
+class EmploymentPlanAdmin(ClientScopedAdmin):
     list_display = ["client", "created_at"]
     search_fields = ["client__last_name", "client__first_name"]
     list_select_related = ["client"]
@@ -17,9 +19,10 @@ class EmploymentPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(admin.ModelAdmin):
+class PlanVersionAdmin(ClientScopedAdmin):
     """Versions are immutable: the admin shows them but does not change or delete them."""
 
+    client_path = "plan__client"
     list_display = ["plan", "number", "goal", "applications_per_month", "author", "created_at"]
     list_filter = ["goal"]
     search_fields = ["plan__client__last_name", "plan__client__first_name"]
@@ -35,7 +38,9 @@ class PlanVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanAction)
-class PlanActionAdmin(admin.ModelAdmin):
+class PlanActionAdmin(ClientScopedAdmin):
+    client_path = "version__plan__client"
+
     list_display = ["version", "kind", "description", "status", "due_date"]
     list_filter = ["kind", "status"]
     list_select_related = ["version__plan__client"]
