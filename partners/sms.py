@@ -8,6 +8,7 @@ small class with the same method.
 
 from __future__ import annotations
 
+import abc
 import itertools
 import logging
 from dataclasses import dataclass
@@ -23,9 +24,12 @@ class SmsError(Exception):
     """The gateway did not accept the message; sending may be retried."""
 
 
-class SmsGateway:
+class SmsGateway(abc.ABC):
+    """The interface every gateway named in the SMS_GATEWAY setting implements."""
+
+    @abc.abstractmethod
     def send(self, *, to: str, text: str) -> str:
-        raise NotImplementedError
+        """Send `text` to the number `to`; return the gateway's message id."""
 
 
 class ConsoleSmsGateway(SmsGateway):
