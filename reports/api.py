@@ -180,7 +180,7 @@ class CoverageView(APIView):
     )
     def get(self, request):
         try:
-            visible = services.report_team_ids(request.user)
+            visible = policy.report_team_ids(request.user)
         except PermissionDenied:
             raise exceptions.PermissionDenied(
                 _("The coverage report is for managers and team leads.")
@@ -190,9 +190,7 @@ class CoverageView(APIView):
         params = query.validated_data
         level = params["level"]
         user = request.user
-        if level in ("office", "service_line") and not (
-            user.is_superuser or policy.is_manager(user)
-        ):
+        if level not in policy.report_levels(user):
             raise exceptions.ValidationError(
                 {"level": [_("A team lead's report has team or adviser rows.")]}
             )

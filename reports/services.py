@@ -28,7 +28,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -339,29 +338,6 @@ def previous_quarter(today: dt.date) -> Period:
     return period_quarter(f"{year}-Q{quarter}")
 
 
-# --- Who sees which teams ---------------------------------------------------------------
-
-
-def report_team_ids(user: User) -> list[int] | None:
-    """Teams whose figures `user` may see: a manager's scope, a team lead's own team.
-
-    None means every team (a superuser). Advisers and everyone else: PermissionDenied.
-    """
-    if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied
-    if user.is_superuser:
-        return None
-    if policy.is_manager(user):
-        return policy.team_ids_visible_to(user)
-    if policy.is_team_lead(user):
-        return [policy.membership_of(user).team_id]
-    raise PermissionDenied
-
-
-def can_see_reports(user: User) -> bool:
-    return user.is_authenticated and (policy.is_manager(user) or policy.is_team_lead(user))
-
-
 # --- The report -------------------------------------------------------------------------
 
 
@@ -455,7 +431,7 @@ def coverage_report(
     """
     if level not in LEVELS:
         raise ValidationError({"level": _("Choose office, service line, team or adviser.")})
-    visible = report_team_ids(user)
+    visible = policy.report_team_ids(user)
     if team_ids is not None:
         wanted = set(team_ids)
         visible = sorted(wanted if visible is None else wanted & set(visible))
@@ -742,19 +718,9 @@ def _activity(period: Period, level: Level, team_ids: list[int] | None) -> _Acti
 # --- Client-level export ----------------------------------------------------------------
 
 
-def client_export_allowed(user: User) -> bool:
-    """Managers with the explicit reports.export_clients permission (superusers have all)."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and policy.is_manager(user)
-        and user.has_perm("reports.export_clients")
-    )
-
-
 def clients_for_export(*, user: User, filters: dict[str, str]):
     """The clients a client-level export lists: visible to `user`, narrowed by `filters`."""
-    if not client_export_allowed(user):
+    if not policy.may_export_clients(user):
         raise PermissionDenied
     clients = policy.clients_visible_to(user)
     if filters.get("team"):
@@ -766,7 +732,7 @@ def clients_for_export(*, user: User, filters: dict[str, str]):
 
 def client_export_start(*, user: User, fmt: str, filters: dict[str, str]) -> ClientExport:
     """Record a client-level export before its first row goes out."""
-    if not client_export_allowed(user):
+    if not policy.may_export_clients(user):
         raise PermissionDenied
     return ClientExport.objects.create(user=user, format=fmt, filters=filters)
 
@@ -779,23 +745,6 @@ def client_export_finish(*, export: ClientExport, rows: int, completed: bool) ->
 
 
 # --- The stored monthly report ----------------------------------------------------------
-
-
-def stored_reports_visible_to(user: User):
-    """Stored reports of the offices and service lines in a manager's scopes."""
-    if not user.is_authenticated or not user.is_active:
-        return StoredReport.objects.none()
-    reports = StoredReport.objects.select_related("office", "service_line").defer("content")
-    if user.is_superuser:
-        return reports
-    scopes = list(
-        ManagerScope.objects.filter(user=user).values_list("office_id", "service_line_id")
-    )
-    offices = [o for o, _s in scopes if o]
-    lines = [s for _o, s in scopes if s]
-    if not scopes:
-        return reports.none()
-    return reports.filter(Q(office_id__in=offices) | Q(service_line_id__in=lines))
 
 
 def stored_reports_build(

@@ -75,15 +75,14 @@ def _referral_labels(counts: dict[str, int] | None) -> list[tuple[str, int]]:
 
 def _require_reports(request: HttpRequest) -> None:
     """Managers and team leads; everyone else (advisers, partners, anonymous) gets 403."""
-    services.report_team_ids(request.user)
+    if not policy.may_see_reports(request.user):
+        raise PermissionDenied
 
 
 def _form(request: HttpRequest) -> ReportForm:
     form = ReportForm(request.GET, today=timezone.localdate())
-    if not policy.is_manager(request.user):  # a team lead: their team and its advisers
-        form.fields["level"].choices = [
-            c for c in form.fields["level"].choices if c[0] in ("team", "adviser")
-        ]
+    levels = policy.report_levels(request.user)  # a team lead: their team and its advisers
+    form.fields["level"].choices = [c for c in form.fields["level"].choices if c[0] in levels]
     return form
 
 
@@ -118,9 +117,9 @@ def report(request: HttpRequest) -> HttpResponse:
             "table_rows": [(row, _cells(row)) for row in [*built.rows, built.total]],
             "referral_outcomes": _referral_labels(built.referral_outcomes),
         }
-    if services.client_export_allowed(request.user):
+    if policy.may_export_clients(request.user):
         context["export_form"] = ClientExportForm(None, teams=policy.teams_visible_to(request.user))
-    context["stored"] = list(services.stored_reports_visible_to(request.user)[:24])
+    context["stored"] = list(policy.stored_reports_visible_to(request.user)[:24])
     status = 200 if form.is_valid() else 400
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "reports/coverage.html#results", context, status=status)
@@ -165,7 +164,7 @@ def report_export_xlsx(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stored_download(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reports(request)
-    stored = get_object_or_404(services.stored_reports_visible_to(request.user).defer(None), pk=pk)
+    stored = get_object_or_404(policy.stored_reports_visible_to(request.user).defer(None), pk=pk)
     return HttpResponse(
         bytes(stored.content),
         content_type=XLSX,
@@ -176,7 +175,7 @@ def stored_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def client_export(request: HttpRequest) -> HttpResponse:
     """One row per client (no names, no identity codes), recorded with its row count."""
-    if not services.client_export_allowed(request.user):
+    if not policy.may_export_clients(request.user):
         raise PermissionDenied(_("You may not export client-level lists."))
     form = ClientExportForm(request.GET, teams=policy.teams_visible_to(request.user))
     if not form.is_valid():

@@ -8,6 +8,7 @@ always expressed as a queryset filter so that "not yours" and "does not exist" l
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from .models import ManagerScope, Membership, Role, Team
@@ -24,14 +25,22 @@ def membership_of(user: User) -> Membership | None:
         return None
 
 
-def manager_team_filter(user: User) -> Q | None:
-    """A Q over Team for the teams a manager's scopes cover, or None for a non-manager."""
+def manager_scopes(user: User) -> list[tuple[int | None, int | None]]:
+    """The (office_id, service_line_id) pairs of a manager's scopes, read once per user object."""
+    if not user.is_authenticated:
+        return []
     scopes = getattr(user, "_manager_scopes_cache", None)
     if scopes is None:
         scopes = list(
             ManagerScope.objects.filter(user=user).values_list("office_id", "service_line_id")
         )
         user._manager_scopes_cache = scopes
+    return scopes
+
+
+def manager_team_filter(user: User) -> Q | None:
+    """A Q over Team for the teams a manager's scopes cover, or None for a non-manager."""
+    scopes = manager_scopes(user)
     if not scopes:
         return None
     offices = [o for o, _s in scopes if o]
@@ -107,3 +116,71 @@ def can_move_between_teams(user: User, from_team: Team, to_team: Team) -> bool:
         and membership.team_id == from_team.pk
         and to_team.service_line_id == from_team.service_line_id
     )
+
+
+# --- Reports ------------------------------------------------------------------------------
+
+REPORT_LEVELS_ALL = ("office", "service_line", "team", "adviser")
+REPORT_LEVELS_TEAM = ("team", "adviser")
+
+
+def report_team_ids(user: User) -> list[int] | None:
+    """Teams whose figures `user` may see: a manager's scope, a team lead's own team.
+
+    None means every team (a superuser). Advisers and everyone else: PermissionDenied.
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied
+    if user.is_superuser:
+        return None
+    if is_manager(user):
+        return team_ids_visible_to(user)
+    if is_team_lead(user):
+        return [membership_of(user).team_id]
+    raise PermissionDenied
+
+
+def report_levels(user: User) -> tuple[str, ...]:
+    """The row levels of a report `user` may ask for: a team lead gets team and adviser rows.
+
+    Empty for everyone without reports (advisers, partners, inactive or anonymous users).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return ()
+    if is_manager(user):
+        return REPORT_LEVELS_ALL
+    if is_team_lead(user):
+        return REPORT_LEVELS_TEAM
+    return ()
+
+
+def may_see_reports(user: User) -> bool:
+    """Managers, team leads and superusers see the coverage report; advisers and partners don't."""
+    return bool(report_levels(user))
+
+
+def may_export_clients(user: User) -> bool:
+    """Client-level export: managers with the explicit reports.export_clients permission."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and is_manager(user)
+        and user.has_perm("reports.export_clients")
+    )
+
+
+def stored_reports_visible_to(user: User):
+    """Stored monthly reports of the offices and service lines in a manager's scopes."""
+    from reports.models import StoredReport
+
+    if not user.is_authenticated or not user.is_active:
+        return StoredReport.objects.none()
+    reports = StoredReport.objects.select_related("office", "service_line").defer("content")
+    if user.is_superuser:
+        return reports
+    scopes = manager_scopes(user)
+    if not scopes:
+        return reports.none()
+    offices = [o for o, _s in scopes if o]
+    lines = [s for _o, s in scopes if s]
+    return reports.filter(Q(office_id__in=offices) | Q(service_line_id__in=lines))
