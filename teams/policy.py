@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from .models import ManagerScope, Membership, Role, Team
+from .models import ManagerScope, Membership, Role, ServiceLine, Team
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -98,6 +98,29 @@ def can_work_with_client(user: User, client) -> bool:
 
 def can_view_team(user: User, team: Team) -> bool:
     return teams_visible_to(user).filter(pk=team.pk).exists()
+
+
+def service_lines_visible_to(user: User) -> list[ServiceLine]:
+    """Service lines with at least one team `user` may see (the office overview's choices)."""
+    return list(
+        ServiceLine.objects.filter(teams__in=teams_visible_to(user))
+        .select_related("office")
+        .distinct()
+        .order_by("office__name", "name")
+    )
+
+
+def can_manage_team(user: User, team: Team) -> bool:
+    """Change a team's settings (target caseload): the team's lead, or a manager over it."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    membership = membership_of(user)
+    if membership is not None and membership.role == Role.LEAD and membership.team_id == team.pk:
+        return True
+    scope = manager_team_filter(user)
+    return scope is not None and Team.objects.filter(scope, pk=team.pk).exists()
 
 
 def can_move_between_teams(user: User, from_team: Team, to_team: Team) -> bool:

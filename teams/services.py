@@ -467,33 +467,11 @@ def service_line_overview(
     return known + [r for r in rows if value(r) is None]
 
 
-def service_lines_visible_to(user) -> list[ServiceLine]:
-    return list(
-        ServiceLine.objects.filter(teams__in=policy.teams_visible_to(user))
-        .select_related("office")
-        .distinct()
-        .order_by("office__name", "name")
-    )
-
-
 # --- Settings ----------------------------------------------------------------------------------
 
 
-def can_manage_team(user, team: Team) -> bool:
-    """The team's lead, or a manager whose scope covers the team."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    membership = policy.membership_of(user)
-    if membership is not None and membership.role == Role.LEAD and membership.team_id == team.pk:
-        return True
-    scope = policy.manager_team_filter(user)
-    return scope is not None and Team.objects.filter(scope, pk=team.pk).exists()
-
-
 def team_target_set(*, team: Team, target_caseload: int, changed_by: AbstractBaseUser) -> Team:
-    if not can_manage_team(changed_by, team):
+    if not policy.can_manage_team(changed_by, team):
         raise PermissionDenied(_("Only the team lead or a manager can change the target."))
     if not 1 <= target_caseload <= 5000:
         raise ValidationError(

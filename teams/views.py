@@ -89,7 +89,7 @@ def render_dashboard(
     today = timezone.localdate()
     dashboard = services.team_dashboard(team=team, today=today)
     coverage_chart, held_chart = trend_charts(dashboard)
-    can_manage = services.can_manage_team(request.user, team)
+    can_manage = policy.can_manage_team(request.user, team)
     if can_manage and target_form is None:
         target_form = TargetCaseloadForm(initial={"target_caseload": team.target_caseload})
     activity = services.team_activity(team=team, viewer=request.user)
@@ -125,7 +125,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def target_update(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_team_for_user(request, pk)
-    if not services.can_manage_team(request.user, team):
+    if not policy.can_manage_team(request.user, team):
         raise PermissionDenied(_("Only the team lead or a manager can change the target."))
     form = TargetCaseloadForm(request.POST)
     if form.is_valid():
@@ -268,7 +268,7 @@ def office(request: HttpRequest) -> HttpResponse:
     """Managers: every team of a service line side by side, sorted on the server."""
     if not policy.is_manager(request.user):
         raise Http404
-    lines = services.service_lines_visible_to(request.user)
+    lines = policy.service_lines_visible_to(request.user)
     if not lines:
         raise Http404
     line_id = request.GET.get("line", "")
