@@ -39,11 +39,6 @@ from .models import Client, Language, Status
 User = get_user_model()
 
 
-def advisers_visible_to(user):
-    """Users who belong to a team the caller may see (candidates for responsible adviser)."""
-    return User.objects.filter(membership__team__in=policy.teams_visible_to(user))
-
-
 @extend_schema_field(
     {
         "type": "string",
@@ -114,7 +109,7 @@ class ClientCreateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=100)
     team = VisibleRelatedField(visible=policy.teams_visible_to)
     responsible_adviser = VisibleRelatedField(
-        visible=advisers_visible_to, required=False, allow_null=True
+        visible=policy.advisers_visible_to, required=False, allow_null=True
     )
     language = serializers.ChoiceField(choices=Language.choices, default=Language.FI)
     status = serializers.ChoiceField(choices=Status.choices, default=Status.UNEMPLOYED)
@@ -154,7 +149,7 @@ class ClientsReassignSerializer(serializers.Serializer):
         required=False,
         help_text=_("The team to move to; defaults to the clients' current team."),
     )
-    responsible_adviser = VisibleRelatedField(visible=advisers_visible_to, allow_null=True)
+    responsible_adviser = VisibleRelatedField(visible=policy.advisers_visible_to, allow_null=True)
 
     def validate_clients(self, ids: list[int]) -> list[Client]:
         ids = list(dict.fromkeys(ids))

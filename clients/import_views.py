@@ -39,7 +39,7 @@ class ImportFileForm(forms.Form):
 def manager_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not policy.is_manager(request.user):
+        if not policy.may_import_clients(request.user):
             raise PermissionDenied(_("Only managers may import clients."))
         return view(request, *args, **kwargs)
 

@@ -5,7 +5,6 @@ import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
@@ -69,11 +68,7 @@ def wants_fragment(request: HttpRequest) -> bool:
 
 
 def team_advisers(user) -> list:
-    return list(
-        get_user_model()
-        .objects.filter(membership__team__in=policy.teams_visible_to(user).values("pk"))
-        .order_by("first_name", "last_name", "pk")
-    )
+    return list(policy.advisers_visible_to(user).order_by("first_name", "last_name", "pk"))
 
 
 @require_GET
@@ -163,10 +158,13 @@ def _filters(form: CaseloadFilterForm) -> dict[str, str]:
 
 
 def _timeline(client: Client) -> tuple[list[dict], list]:
+    """Interviews, appointments and partner referrals, newest first: one query each."""
     interviews = list(client.interviews.select_related("adviser"))
     appointments = list(client.appointments.select_related("adviser").order_by("-starts_at"))
+    referrals = list(client.referrals.select_related("partner", "service", "created_by"))
     entries = [{"kind": "interview", "at": i.held_at, "item": i} for i in interviews]
     entries += [{"kind": "appointment", "at": a.starts_at, "item": a} for a in appointments]
+    entries += [{"kind": "referral", "at": r.sent_at, "item": r} for r in referrals]
     entries.sort(key=lambda e: e["at"], reverse=True)
     booked = sorted(
         (a for a in appointments if a.status == AppointmentStatus.BOOKED),

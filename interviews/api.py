@@ -221,9 +221,7 @@ class AppointmentTimeSerializer(serializers.Serializer):
 class AppointmentBookSerializer(AppointmentTimeSerializer):
     client = VisibleRelatedField(visible=policy.clients_visible_to)
     adviser = VisibleRelatedField(
-        visible=lambda user: User.objects.filter(
-            membership__team__in=policy.teams_visible_to(user)
-        ),
+        visible=policy.advisers_visible_to,
         required=False,
         help_text=_("A member of the client's team; defaults to the caller."),
     )

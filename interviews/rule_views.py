@@ -15,7 +15,6 @@ from audit.services import access_action_for, access_record
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
 from plans.models import JobSearchReport
 from teams import policy
-from teams.models import Office
 
 from . import rules, rulesets
 from .models import OfficeRuleSet
@@ -104,19 +103,10 @@ def job_search(request: HttpRequest, client_pk: int) -> HttpResponse:
     return render(request, "plans/_job_search.html", context)
 
 
-def _managed_offices(user):
-    """Offices whose rule set the user may choose: the offices of the user's manager scopes."""
-    if not user.is_authenticated:
-        return Office.objects.none()
-    if user.is_superuser:
-        return Office.objects.all()
-    return Office.objects.filter(managerscope__user=user, managerscope__office__isnull=False)
-
-
 @require_http_methods(["GET", "POST"])
 def office_rule_sets(request: HttpRequest) -> HttpResponse:
     """A manager chooses which rule set an office follows from which date."""
-    offices = _managed_offices(request.user)
+    offices = policy.offices_managed_by(request.user)
     if not offices.exists():
         raise PermissionDenied(_("Only an office's manager can choose its rule set."))
     form = OfficeRuleSetForm(request.POST or None, offices=offices)

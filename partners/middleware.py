@@ -14,25 +14,16 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 
-from .services import SESSION_PARTNER_KEY, partner_of
+from teams import policy
 
-ALLOWED_PREFIXES = (
-    "/portal/",
-    "/accounts/",
-    "/static/",
-    "/health/",
-    "/ready/",
-    "/i18n/",
-    "/language/",
-    "/accessibility/",
-)
+from .services import SESSION_PARTNER_KEY
 
 
 def remember_partner_at_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:
     """user_logged_in receiver: mark a partner user's session (one query per sign-in)."""
     if request is None or not hasattr(request, "session"):
         return
-    partner = partner_of(user)
+    partner = policy.partner_of(user)
     if partner is not None:
         request.session[SESSION_PARTNER_KEY] = partner.pk
     else:
@@ -49,6 +40,6 @@ class PartnerPortalMiddleware:
             path = request.path_info
             if path == "/":
                 return redirect("portal:home")
-            if not path.startswith(ALLOWED_PREFIXES):
+            if not policy.partner_path_allowed(path):
                 return HttpResponseForbidden(b"Partner users can use the partner portal only.")
         return self.get_response(request)

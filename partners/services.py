@@ -1,4 +1,4 @@
-"""Writes and the portal's access rules for partners, consent, referrals and outcomes."""
+"""Writes for partners, consent, referrals and outcomes (who may see what: teams.policy)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from teams.models import ManagerScope, Membership
+from teams import policy
 
 from .models import (
     ClosingReport,
@@ -36,24 +36,9 @@ SESSION_PARTNER_KEY = "partner_id"
 # --- Who is a partner user -------------------------------------------------------------
 
 
-def partner_of(user: User) -> Partner | None:
-    """The partner organisation a signed-in user works for, or None for everyone else."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    link = PartnerUser.objects.select_related("partner").filter(user=user).first()
-    if link is None or not link.partner.active:
-        return None
-    return link.partner
-
-
 def partner_user_add(*, user: AbstractBaseUser, partner: Partner) -> PartnerUser:
     """Link a user to a partner. Office staff cannot be partner users: one role per account."""
-    if (
-        user.is_staff
-        or user.is_superuser
-        or Membership.objects.filter(user=user).exists()
-        or ManagerScope.objects.filter(user=user).exists()
-    ):
+    if not policy.may_be_partner_user(user):
         raise ValidationError(
             _("This account belongs to the office's staff and cannot be a partner user.")
         )
@@ -242,19 +227,6 @@ def referral_mark_reviewed(*, referral: Referral, by: AbstractBaseUser) -> None:
     """The adviser has gone through the closing report with the client."""
     Referral.objects.filter(pk=referral.pk, needs_review=True).update(
         needs_review=False, reviewed_at=timezone.now(), reviewed_by=by
-    )
-
-
-# --- The portal's access rule ------------------------------------------------------------
-
-
-def portal_referrals(partner: Partner) -> QuerySet[Referral]:
-    """Referrals a partner's users may see: to their organisation, while the client's consent
-    for that partner is valid today. Revoked or expired consent: the row simply disappears."""
-    return (
-        Referral.objects.for_partner(partner)
-        .with_valid_consent(timezone.localdate())
-        .select_related("client", "service")
     )
 
 

@@ -140,7 +140,7 @@ MANAGE_FORMS = {"partner": PartnerForm, "service": PartnerServiceForm, "contact"
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not policy.is_manager(request.user):
+    if not policy.may_manage_partners(request.user):
         raise Http404
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from .models import ManagerScope, Membership, Role, ServiceLine, Team
+from .models import ManagerScope, Membership, Office, Role, ServiceLine, Team
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -207,3 +207,125 @@ def stored_reports_visible_to(user: User):
     offices = [o for o, _s in scopes if o]
     lines = [s for _o, s in scopes if s]
     return reports.filter(Q(office_id__in=offices) | Q(service_line_id__in=lines))
+
+
+# --- Teams and their members -------------------------------------------------------------
+
+
+def advisers_visible_to(user: User) -> QuerySet:
+    """Users who belong to a team `user` may see: the candidates for responsible adviser."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(membership__team__in=teams_visible_to(user).values("pk"))
+
+
+def move_destination_teams(user: User, team: Team) -> QuerySet[Team]:
+    """Teams whose advisers may take over `team`'s clients when `user` moves them: the team
+    itself for everyone; the other teams of its service line for its lead or a manager over it
+    (the same rule as can_move_between_teams)."""
+    membership = membership_of(user)
+    if membership is not None and membership.role == Role.LEAD and membership.team_id == team.pk:
+        return Team.objects.filter(service_line_id=team.service_line_id)
+    if is_manager(user):
+        return teams_visible_to(user).filter(service_line_id=team.service_line_id)
+    return Team.objects.filter(pk=team.pk)
+
+
+def offices_managed_by(user: User) -> QuerySet[Office]:
+    """Offices whose interview rule set `user` may choose: those of the user's office scopes."""
+    if not user.is_authenticated:
+        return Office.objects.none()
+    if user.is_superuser:
+        return Office.objects.all()
+    return Office.objects.filter(managerscope__user=user, managerscope__office__isnull=False)
+
+
+# --- Managers' tools -----------------------------------------------------------------------
+
+
+def may_import_clients(user: User) -> bool:
+    """Bulk client import (upload, dry run, confirm): managers."""
+    return is_manager(user)
+
+
+def may_manage_partners(user: User) -> bool:
+    """Add partner organisations, their services and users: managers."""
+    return is_manager(user)
+
+
+def may_search_access_log(user: User) -> bool:
+    """The access log search: managers."""
+    return is_manager(user)
+
+
+def access_logs_visible_to(user: User) -> QuerySet:
+    """Access-log rows a manager may read: those by users of the teams under the manager, and
+    their own. (Searching by a client they can see shows every row about that client, whoever
+    wrote it: see AccessLog.objects.for_client.)"""
+    from audit.models import AccessLog
+
+    if not user.is_authenticated or not user.is_active:
+        return AccessLog.objects.none()
+    if user.is_superuser:
+        return AccessLog.objects.all()
+    team_ids = team_ids_visible_to(user)
+    return AccessLog.objects.filter(Q(user__membership__team_id__in=team_ids) | Q(user=user))
+
+
+# --- Partner users ---------------------------------------------------------------------------
+
+# Where a partner user may go: the portal, sign-in and the site's plumbing. Anything else is 403
+# (partners.middleware), on top of the partner user having no team and so seeing no client.
+PARTNER_ALLOWED_PREFIXES = (
+    "/portal/",
+    "/accounts/",
+    "/static/",
+    "/health/",
+    "/ready/",
+    "/i18n/",
+    "/language/",
+    "/accessibility/",
+)
+
+
+def partner_of(user: User):
+    """The partner organisation a signed-in user works for, or None for everyone else."""
+    from partners.models import PartnerUser
+
+    if not user.is_authenticated or not user.is_active:
+        return None
+    link = PartnerUser.objects.select_related("partner").filter(user=user).first()
+    if link is None or not link.partner.active:
+        return None
+    return link.partner
+
+
+def partner_path_allowed(path: str) -> bool:
+    """May a partner user request `path`? Only the portal, sign-in and static files."""
+    return path.startswith(PARTNER_ALLOWED_PREFIXES)
+
+
+def may_be_partner_user(user: User) -> bool:
+    """Office staff cannot be partner users: one role per account."""
+    return not (
+        user.is_staff
+        or user.is_superuser
+        or Membership.objects.filter(user=user).exists()
+        or ManagerScope.objects.filter(user=user).exists()
+    )
+
+
+def portal_referrals(partner) -> QuerySet:
+    """Referrals a partner's users may see: to their organisation, while the client's consent
+    for that partner is valid today. Revoked or expired consent: the row simply disappears."""
+    from django.utils import timezone
+
+    from partners.models import Referral
+
+    if partner is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.for_partner(partner)
+        .with_valid_consent(timezone.localdate())
+        .select_related("client", "service")
+    )

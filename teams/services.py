@@ -509,15 +509,7 @@ def rebalance_clients(*, team: Team, today: dt.date, adviser: str | int | None, 
 def move_destinations(*, user, team: Team) -> list[tuple[Team, list]]:
     """Advisers the user may move this team's clients to, by team: the team's own members for
     everyone; other teams of the service line only for its lead or a manager."""
-    teams = Team.objects.filter(pk=team.pk)
-    membership = policy.membership_of(user)
-    is_lead_here = (
-        membership is not None and membership.role == Role.LEAD and membership.team_id == team.pk
-    )
-    if is_lead_here:
-        teams = Team.objects.filter(service_line_id=team.service_line_id)
-    elif policy.is_manager(user):
-        teams = policy.teams_visible_to(user).filter(service_line_id=team.service_line_id)
+    teams = policy.move_destination_teams(user, team)
     memberships = (
         Membership.objects.filter(team__in=teams)
         .select_related("user", "team")

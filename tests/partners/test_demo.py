@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from partners.models import Partner, PartnerUser, ServiceType
-from partners.services import partner_of
+from teams.policy import partner_of
 
 pytestmark = pytest.mark.django_db
 
