@@ -20,7 +20,8 @@ from typing import IO
 from xml.sax.saxutils import escape as xml_escape
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models.functions import Concat, ExtractYear, Trim
 from django.db.models.sql.constants import MULTI
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -38,6 +39,7 @@ DAYS_FORMAT = "0.0"
 DATE_FORMAT = "d.m.yyyy"  # as in the UI (fi, sv)
 CHUNK = 64 * 1024
 CSV_BATCH = 500
+CSV_LINE_END = "\n"  # as PostgreSQL's COPY writes it
 CHUNK_ROWS = 5000  # rows per fetch from the server-side cursor
 
 
@@ -216,46 +218,56 @@ def client_columns() -> list[tuple[str, str]]:
 CLIENT_KINDS = ["int", "int", "text", "date", "text", "text", "date", "text", "date", "text"]
 
 
-def client_values(clients: QuerySet) -> Iterator[tuple]:
-    """One tuple per client, fetched in chunks from a server-side cursor.
-
-    Ordered by id (the primary key's index serves it, no sort of every client). Labels are
-    translated once per export, adviser names joined once per adviser.
-    """
-    statuses = {k: str(v) for k, v in Status.choices}
-    channels = {k: str(v) for k, v in Channel.choices}
-    states = {k: str(v) for k, v in DueState.choices}
-    advisers: dict[tuple[str, str], str] = {}
-    query = clients.order_by("pk").values_list(
-        "pk",
-        "birth_date",
-        "status",
-        "status_since",
-        "team__name",
-        "responsible_adviser__first_name",
-        "responsible_adviser__last_name",
-        "last_held_on",
-        "last_channel",
-        "next_due_date",
-        "due_state",
+def _labelled(field: str, choices) -> Case:
+    """A choice column as its label in the active language (NULL stays NULL)."""
+    return Case(
+        *[When(**{field: key}, then=Value(str(label))) for key, label in choices],
+        default=F(field),
+        output_field=CharField(),
     )
-    for pk, birth, status, since, team, first, last, held, channel, due, state in _raw_rows(query):
-        if first is None:
-            adviser = ""
-        elif (adviser := advisers.get((first, last))) is None:
-            adviser = advisers[first, last] = f"{first} {last}".strip()
-        yield (
-            pk,
-            birth.year,
-            statuses.get(status, status),
-            since,
-            team,
-            adviser,
-            held,
-            channels.get(channel, channel) if channel else "",
-            due,
-            states.get(state, state),
+
+
+def client_rows(clients: QuerySet) -> QuerySet:
+    """The export's columns, in client_columns() order, ordered by id (the primary key's
+    index serves it): labels are translated by the database from literals of the active
+    language, the adviser's name is joined there, and an absent value is NULL."""
+    return (
+        clients.order_by("pk")
+        .annotate(
+            export_birth_year=ExtractYear("birth_date"),
+            export_status=_labelled("status", Status.choices),
+            export_adviser=Case(
+                When(responsible_adviser__isnull=True, then=Value(None)),
+                default=Trim(
+                    Concat(
+                        "responsible_adviser__first_name",
+                        Value(" "),
+                        "responsible_adviser__last_name",
+                    )
+                ),
+                output_field=CharField(),
+            ),
+            export_channel=_labelled("last_channel", Channel.choices),
+            export_state=_labelled("due_state", DueState.choices),
         )
+        .values_list(
+            "pk",
+            "export_birth_year",
+            "export_status",
+            "status_since",
+            "team__name",
+            "export_adviser",
+            "last_held_on",
+            "export_channel",
+            "next_due_date",
+            "export_state",
+        )
+    )
+
+
+def client_values(clients: QuerySet) -> Iterator[tuple]:
+    """One tuple per client (client_rows()), fetched in chunks from a server-side cursor."""
+    return _raw_rows(client_rows(clients))
 
 
 def _raw_rows(query: QuerySet) -> Iterator[tuple]:
@@ -279,7 +291,7 @@ def client_csv(values: Iterable[Sequence], counted: Callable[[int, bool], None])
     Dates go out as ISO 8601 (`str(date)`), None as an empty field (csv.writer's own rules).
     """
     buffer = _Line()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     writer.writerow([header for _key, header in client_columns()])
     rows = 0
     completed = False
@@ -293,6 +305,39 @@ def client_csv(values: Iterable[Sequence], counted: Callable[[int, bool], None])
         completed = True
     finally:
         counted(rows, completed)
+
+
+def client_csv_file(clients: QuerySet) -> tuple[IO[bytes], int]:
+    """The list as UTF-8 CSV in an anonymous temporary file (rewound), and its row count.
+
+    On PostgreSQL the rows are written by the server's own `COPY (client_rows) TO STDOUT`
+    (csv rules, NULL as an empty field): no row passes through Python objects. Elsewhere
+    client_csv() writes them. Either way the header comes from client_columns()."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - the response streams and closes it
+    query = client_rows(clients)
+    connection = connections[query.db]
+    if connection.vendor != "postgresql":
+        rows = 0
+
+        def counted(n: int, _completed: bool) -> None:
+            nonlocal rows
+            rows = n
+
+        for text in client_csv(_raw_rows(query), counted):
+            target.write(text.encode())
+    else:
+        header = _Line()
+        csv.writer(header, lineterminator=CSV_LINE_END).writerow(
+            [title for _key, title in client_columns()]
+        )
+        target.write(header.take().encode())
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            copy = cursor.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)
+            cursor.copy_expert(copy.decode(), target, CHUNK)
+            rows = cursor.rowcount
+    target.seek(0)
+    return target, rows
 
 
 def client_xlsx_file(values: Iterable[Sequence]) -> tuple[IO[bytes], int]:

@@ -191,22 +191,17 @@ def client_export(request: HttpRequest) -> HttpResponse:
     access_record(request=request, clients=clients, action=AccessAction.EXPORT)
     stamp = timezone.localtime(record.started_at).strftime("%Y%m%d-%H%M")
     name = f"clients_{stamp}.{fmt}"
+    # The file is written whole (COPY on PostgreSQL) into a temporary file, then streamed;
+    # the record gets its row count, and `completed` once the last chunk went out.
     if fmt == ClientExport.Format.CSV:
-
-        def counted(rows: int, completed: bool) -> None:
-            services.client_export_finish(export=record, rows=rows, completed=completed)
-
-        response = StreamingHttpResponse(
-            exports.client_csv(exports.client_values(clients), counted), content_type="text/csv"
-        )
+        target, rows = exports.client_csv_file(clients)
     else:
         target, rows = exports.client_xlsx_file(exports.client_values(clients))
-        services.client_export_finish(export=record, rows=rows, completed=False)
 
-        def done(completed: bool) -> None:
-            if completed:
-                services.client_export_finish(export=record, rows=rows, completed=True)
+    def done(completed: bool) -> None:
+        services.client_export_finish(export=record, rows=rows, completed=completed)
 
-        response = StreamingHttpResponse(exports.file_chunks(target, done), content_type=XLSX)
+    content_type = "text/csv; charset=utf-8" if fmt == ClientExport.Format.CSV else XLSX
+    response = StreamingHttpResponse(exports.file_chunks(target, done), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

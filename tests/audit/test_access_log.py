@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog
 from audit.services import access_record, client_ip
+from clients.models import Client
 from teams import policy
 from tests.conftest import make_client
 
@@ -196,3 +197,34 @@ def test_an_empty_queryset_writes_nothing(team_a, adviser):
     access_record(request=_request(adviser), clients=Client.objects.none(), action="export")
     access_record(request=_request(adviser), clients=Client.objects.filter(pk=-1), action="export")
     assert not AccessLog.objects.exists()
+
+
+def test_bulk_entries_are_found_by_client_too(team_a, adviser, monkeypatch):
+    """Entries above BULK_ENTRY clients are read by the second branch of for_client."""
+    from audit import models as audit_models
+
+    monkeypatch.setattr(audit_models, "BULK_ENTRY", 2)
+    few, many = [make_client(team_a)], [make_client(team_a) for _ in range(3)]
+    access_record(user=adviser, clients=few, action="page")
+    access_record(
+        user=adviser, clients=Client.objects.filter(pk__in=[c.pk for c in many]), action="export"
+    )
+    assert AccessLog.objects.for_client(few[0].pk).get().action == "page"
+    assert AccessLog.objects.for_client(many[1].pk).get().client_count == 3
+    assert not AccessLog.objects.for_client(10**9).exists()
+
+
+def test_the_client_index_leaves_out_exactly_the_bulk_entries(db):
+    from django.db import connection
+
+    from audit.models import BULK_ENTRY
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the partial indexes exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_accesslog'"
+        )
+        indexes = dict(cursor.fetchall())
+    assert f"(client_count <= {BULK_ENTRY})" in indexes["audit_accesslog_clients"]
+    assert f"(client_count > {BULK_ENTRY})" in indexes["audit_accesslog_bulk"]

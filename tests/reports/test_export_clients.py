@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from clients.models import Client
+from clients.models import Client, Status
 from interviews.choices import DueState
 from reports.models import ClientExport
 from teams.models import Team
@@ -154,3 +154,54 @@ def test_export_query_count_does_not_grow_with_clients(client, manager, team_a):
     for _n in range(20):
         make_client(team_a)
     assert count() == one
+
+
+def test_an_interrupted_file_download_is_recorded_as_incomplete(team_a):
+    """The view streams the written file with file_chunks(): the record's `completed` is
+    what file_chunks reports when the response is closed after the first chunk."""
+    from reports import exports
+
+    for n in range(3):
+        make_client(team_a, last_name=f"N{n}")
+    target, rows = exports.client_csv_file(Client.objects.all())
+    seen = []
+    stream = exports.file_chunks(target, seen.append)
+    assert next(stream).count(b"\n") == 1 + rows == 4  # the whole small file in one chunk
+    stream.close()  # the browser went away before the generator finished
+    assert seen == [False] and target.closed
+    target, _rows = exports.client_csv_file(Client.objects.all())
+    seen.clear()
+    assert b"".join(exports.file_chunks(target, seen.append)) and seen == [True]
+
+
+def test_the_database_written_csv_matches_the_rows_written_by_python(team_a, team_b, adviser):
+    """On PostgreSQL the file is the server's COPY of client_rows(); it must say exactly what
+    csv.writer says of the same rows: labels in the user's language, ISO dates, empty fields
+    for what is absent, quoting of commas and quotes."""
+    from django.utils import translation
+
+    from interviews.choices import Channel
+    from reports import exports
+
+    adviser.first_name, adviser.last_name = 'Aino "Ansku"', "Virtanen, jr"
+    adviser.save(update_fields=["first_name", "last_name"])
+    held = make_client(team_a, responsible_adviser=adviser, registered_on=dt.date(2025, 3, 1))
+    Client.objects.filter(pk=held.pk).update(
+        last_held_on=dt.date(2026, 10, 2), last_channel=Channel.VIDEO
+    )
+    make_client(team_b, registered_on=dt.date(2026, 11, 20))  # no adviser, never interviewed
+    clients = Client.objects.all()
+    with translation.override("fi"):
+        target, rows = exports.client_csv_file(clients)
+        written = target.read().decode()
+        expected = "".join(exports.client_csv(exports.client_values(clients), lambda *a: None))
+    assert rows == 2
+    assert list(csv.reader(io.StringIO(written))) == list(csv.reader(io.StringIO(expected)))
+    parsed = list(csv.reader(io.StringIO(written)))
+    assert parsed[0][0] == "Asiakkaan tunniste"  # the header in the user's language
+    first = parsed[1]
+    assert first[5] == 'Aino "Ansku" Virtanen, jr' and first[6] == "2026-10-02"
+    with translation.override("fi"):
+        status = str(Status(held.status).label)
+    assert first[7] == "Video" and first[2] == status != held.status
+    assert parsed[2][5] == "" and parsed[2][6] == "" and parsed[2][7] == ""
