@@ -25,6 +25,10 @@ on a Saturday, Sunday or holiday moves to the next working day, as in the Act on
 Calculation of Statutory Time Limits (laki säädettyjen määräaikain laskemisesta 150/1930,
 5 §). "Within N working days of D" is the N-th working day after D. In SQL the working days
 come from the CalendarDay table (filled from the same library), so both forms agree.
+
+Supplementary conversations (nordic_2022): every two weeks for the first three months of the
+status, then, each time the status has lasted another six months, a period of two more
+(due_after_held() says how a held conversation is placed in such a period).
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, In, IsNull, LessThan, LessThanOrEqual
 
 from clients.models import Status
-from teoffice.db import AddDays, AddMonths, IsNotDistinctFrom
+from teoffice.db import AddDays, AddMonths, IsNotDistinctFrom, MonthsBetween, PeriodStart
 
 from . import rulesets
 from .choices import DueState
@@ -103,17 +107,47 @@ def first_due(rule_set: rulesets.RuleSet, status_since: dt.date) -> dt.date:
     return next_working_day(due) if rule_set.shift_to_working_day else due
 
 
+def months_elapsed(since: dt.date, day: dt.date) -> int:
+    """Whole months from `since` to `day` (day >= since): the largest m with
+    add_months(since, m) <= day."""
+    months = (day.year - since.year) * 12 + day.month - since.month
+    return months - 1 if add_months(since, months) > day else months
+
+
+def _shift(rule_set: rulesets.RuleSet, day: dt.date) -> dt.date:
+    return next_working_day(day) if rule_set.shift_to_working_day else day
+
+
 def due_after_held(
     rule_set: rulesets.RuleSet, status_since: dt.date, last_held_on: dt.date
 ) -> dt.date:
-    """The next conversation after one held on `last_held_on`: a supplementary one while
-    the supplementary phase (counted from the status start) lasts, else one interval on."""
-    supplementary = rule_set.supplementary_every_days
-    if supplementary and last_held_on < add_months(status_since, rule_set.supplementary_for_months):
-        due = last_held_on + dt.timedelta(days=supplementary)
-    else:
-        due = add_months(last_held_on, rule_set.interval_months)
-    return next_working_day(due) if rule_set.shift_to_working_day else due
+    """The next conversation after one held on `last_held_on`.
+
+    1. While the supplementary phase lasts (supplementary_for_months from the status start),
+       a supplementary conversation supplementary_every_days on.
+    2. Else one interval on, unless an extra period comes first. With extra_every_months,
+       period k (k >= 1) starts when the status has lasted k * extra_every_months months;
+       its first conversation is due supplementary_every_days into it, its second twice as
+       many days into it.
+    3. A conversation held in a period's first three weeks (1.5 times
+       supplementary_every_days: halfway between the two deadlines) is taken as its first,
+       so the second is due next; one held later as its second. The rule reads only the
+       last held day, so a first one held more than a week late ends the period too.
+    """
+    every = rule_set.supplementary_every_days
+    if every and last_held_on < add_months(status_since, rule_set.supplementary_for_months):
+        return _shift(rule_set, last_held_on + dt.timedelta(days=every))
+    due = add_months(last_held_on, rule_set.interval_months)
+    repeat = rule_set.extra_every_months
+    if every and repeat:
+        period = months_elapsed(status_since, last_held_on) // repeat * repeat
+        start = add_months(status_since, period)
+        if period >= repeat and last_held_on < start + dt.timedelta(days=every * 3 // 2):
+            due = start + dt.timedelta(days=2 * every)
+        else:
+            next_start = add_months(status_since, period + repeat)
+            due = min(due, next_start + dt.timedelta(days=every))
+    return _shift(rule_set, due)
 
 
 def next_due_date(
@@ -249,16 +283,32 @@ def _first_due_expression(rule_set: rulesets.RuleSet, since):
 
 
 def _after_held_expression(rule_set: rulesets.RuleSet, since, held):
-    due = AddMonths(held, rule_set.interval_months)
-    if rule_set.supplementary_every_days:
-        due = Case(
-            When(
-                LessThan(held, AddMonths(since, rule_set.supplementary_for_months)),
-                then=AddDays(held, rule_set.supplementary_every_days),
-            ),
-            default=due,
-            output_field=DateField(),
+    """SQL for due_after_held(), step for step (kept shallow: SQLite's parser has a small
+    stack, and `held` may be a subquery)."""
+    every = rule_set.supplementary_every_days
+    regular = AddMonths(held, rule_set.interval_months)
+    if not every:
+        return _shifted(regular, rule_set)
+    branches = [
+        When(
+            LessThan(held, AddMonths(since, rule_set.supplementary_for_months)),
+            then=AddDays(held, every),
         )
+    ]
+    repeat = rule_set.extra_every_months
+    if repeat:
+        first_weeks_end = PeriodStart(since, held, every_months=repeat, plus_days=every * 3 // 2)
+        second = PeriodStart(since, held, every_months=repeat, plus_days=2 * every)
+        next_first = PeriodStart(since, held, every_months=repeat, skip=1, plus_days=every)
+        branches += [
+            When(
+                GreaterThanOrEqual(MonthsBetween(since, held), Value(repeat))
+                & LessThan(held, first_weeks_end),
+                then=second,
+            ),
+            When(LessThan(next_first, regular), then=next_first),
+        ]
+    due = Case(*branches, default=regular, output_field=DateField())
     return _shifted(due, rule_set)
 
 

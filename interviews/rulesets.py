@@ -9,7 +9,11 @@ parameters here follow the public descriptions in ../shared/domain.md:
   interview within two weeks (calendar days) of the status beginning.
 - nordic_2022 (the Nordic job-seeking model, 2.5.2022): an initial interview within
   5 working days; supplementary conversations about every two weeks for the first three
-  months; then a job-seeking conversation every three months.
+  months (about five of them); then a job-seeking conversation every three months. When
+  the unemployment has lasted six months, and again every six months after, a one-month
+  period of extra supplementary conversations: two of them, about two weeks apart
+  (HE 167/2021: "puolen vuoden välein kuukauden kestävä jakso, jonka aikana järjestettäisiin
+  kaksi työnhakukeskustelua").
 - reform_2026: an initial interview within 10 working days; supplementary conversations
   by need (none scheduled); three-monthly conversations after.
 
@@ -39,6 +43,9 @@ class RuleSet:
     interval_months: int
     supplementary_every_days: int | None  # None: no scheduled supplementary conversations
     supplementary_for_months: int  # the supplementary phase, from the status start
+    # After this many months of the status, and every as many months after, a period of two
+    # extra supplementary conversations, supplementary_every_days apart (None: no such period).
+    extra_every_months: int | None
     shift_to_working_day: bool  # a deadline on a weekend or holiday moves to the next working day
 
 
@@ -52,6 +59,7 @@ _RULE_SETS: dict[str, RuleSet] = {
         interval_months=3,
         supplementary_every_days=None,
         supplementary_for_months=0,
+        extra_every_months=None,
         # Kept as the rule has always been computed here (calendar-day deadlines), so the
         # default's figures do not change.
         shift_to_working_day=False,
@@ -65,6 +73,7 @@ _RULE_SETS: dict[str, RuleSet] = {
         interval_months=3,
         supplementary_every_days=14,
         supplementary_for_months=3,
+        extra_every_months=6,
         shift_to_working_day=True,
     ),
     "reform_2026": RuleSet(
@@ -76,6 +85,7 @@ _RULE_SETS: dict[str, RuleSet] = {
         interval_months=3,
         supplementary_every_days=None,
         supplementary_for_months=0,
+        extra_every_months=None,
         shift_to_working_day=True,
     ),
 }

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.db.models import Func, Lookup
+
+
+def _fill(template: str, compiled: dict[str, tuple[str, list]]) -> tuple[str, list]:
+    """Put each compiled argument into its {name} slots, its parameters repeated in the order
+    the slots appear (an argument may be used more than once). Slots sit where any
+    expression may stand (a function argument, or next to an operator that binds looser
+    than a compiled expression's own), so no parentheses are added."""
+    params: list = []
+
+    def slot(match: re.Match) -> str:
+        sql, sql_params = compiled[match.group(1)]
+        params.extend(sql_params)
+        return sql
+
+    return re.sub(r"\{(\w+)\}", slot, template), params
 
 
 class AddDays(Func):
@@ -48,6 +65,75 @@ class AddMonths(Func):
             f"'+' || (cast(strftime('%%d', {sql}) as integer) - 1) || ' days'), "
             f"date({sql}, 'start of month', '{n + 1:+d} months', '-1 day'))",
             params * 3,
+        )
+
+
+# Whole calendar months from {s} to {e} ({e} >= {s}): the largest m with AddMonths(s, m) <= e.
+# The month difference, less one when s's day of the month is later than e's and e is not
+# its month's last day (AddMonths clamps). Kept shallow: SQLite's parser has a small stack.
+_MONTHS_BETWEEN = {
+    "postgresql": "(EXTRACT(YEAR FROM {e})::int * 12 + EXTRACT(MONTH FROM {e})::int "
+    "- EXTRACT(YEAR FROM {s})::int * 12 - EXTRACT(MONTH FROM {s})::int "
+    "- CASE WHEN EXTRACT(DAY FROM {s}) > EXTRACT(DAY FROM {e}) "
+    "AND EXTRACT(DAY FROM {e} + 1) <> 1 THEN 1 ELSE 0 END)",
+    # strftime's text turns into integers in arithmetic; two-digit days compare as text.
+    "sqlite": "(strftime('%%Y', {e}) * 12 + strftime('%%m', {e}) "
+    "- strftime('%%Y', {s}) * 12 - strftime('%%m', {s}) "
+    "- (strftime('%%d', {s}) > strftime('%%d', {e}) AND strftime('%%d', {e}, '+1 day') <> '01'))",
+}
+
+
+class _TwoDates(Func):
+    arity = 2
+
+    def _compiled(self, compiler) -> dict[str, tuple[str, list]]:
+        start, end = (compiler.compile(e) for e in self.source_expressions)
+        return {"s": (start[0], list(start[1])), "e": (end[0], list(end[1]))}
+
+
+class MonthsBetween(_TwoDates):
+    """Whole calendar months from `start` to `end` (end >= start): the largest m with
+    AddMonths(start, m) <= end."""
+
+    output_field = models.IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return _fill(_MONTHS_BETWEEN["postgresql"], self._compiled(compiler))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return _fill(_MONTHS_BETWEEN["sqlite"], self._compiled(compiler))
+
+
+class PeriodStart(_TwoDates):
+    """The start of a repeating period, plus days: `start` + n * `every_months` months
+    (clamped like AddMonths) + `plus_days`, where n is the number of whole periods from
+    `start` to `day` (day >= start), plus `skip` (1: the next period's start)."""
+
+    output_field = models.DateField()
+
+    def __init__(self, start, day, *, every_months: int, skip: int = 0, plus_days: int = 0):
+        self.every_months, self.skip, self.plus_days = int(every_months), int(skip), int(plus_days)
+        super().__init__(start, day)
+
+    def _months(self, vendor: str, more: int = 0) -> str:
+        every = self.every_months  # integer division: whole periods, then months
+        return f"{_MONTHS_BETWEEN[vendor]} / {every} * {every} + {self.skip * every + more}"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        months = self._months("postgresql")
+        return _fill(
+            f"(({{s}} + make_interval(months => {months}))::date + {self.plus_days})",
+            self._compiled(compiler),
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        days = f"'{self.plus_days:+d} days'"
+        return _fill(
+            f"min(date({{s}}, 'start of month', ({self._months('sqlite')}) || ' months', "
+            f"'+' || (strftime('%%d', {{s}}) - 1) || ' days', {days}), "
+            f"date({{s}}, 'start of month', ({self._months('sqlite', 1)}) || ' months', "
+            f"'-1 day', {days}))",
+            self._compiled(compiler),
         )
 
 

@@ -50,8 +50,12 @@ def test_first_interview_deadline(code, since, expected):
     "code,since,held,expected",
     [
         ("periodic_2017", D(2025, 10, 1), D(2026, 3, 20), D(2026, 6, 20)),  # a Saturday, kept
-        # three months on lands on Midsummer Day (Sat): moved to Monday
-        ("nordic_2022", D(2025, 10, 1), D(2026, 3, 20), D(2026, 6, 22)),
+        # three months on lands on Midsummer Day (Sat): moved to Monday (no extra period
+        # before it: six months from 10.12. is 10.6., its first conversation due 24.6.)
+        ("nordic_2022", D(2025, 12, 10), D(2026, 3, 20), D(2026, 6, 22)),
+        # ... but unemployed since 1.10.: six months on 1.4., its first extra conversation
+        # due 15.4. comes before the three-monthly one
+        ("nordic_2022", D(2025, 10, 1), D(2026, 3, 20), D(2026, 4, 15)),
         ("reform_2026", D(2025, 10, 1), D(2026, 3, 20), D(2026, 6, 22)),
         # Christmas Eve 2026 (Thu) -> Monday 28.12.
         ("reform_2026", D(2025, 1, 1), D(2026, 9, 24), D(2026, 12, 28)),
@@ -68,6 +72,59 @@ def test_first_interview_deadline(code, since, expected):
 )
 def test_next_interview_after_a_held_one(code, since, held, expected):
     assert _due(code, since, held) == expected
+
+
+@pytest.mark.parametrize(
+    "since,held,expected",
+    [
+        # Unemployed since Mon 2.3.2026: six months on Wed 2.9.2026, the period's first
+        # conversation due 16.9., its second 30.9.; twelve months on Tue 2.3.2027.
+        (D(2026, 3, 2), D(2026, 7, 1), D(2026, 9, 16)),  # the period's first, before 1.10.
+        (D(2026, 3, 2), D(2026, 9, 2), D(2026, 9, 30)),  # held on the start: the second
+        (D(2026, 3, 2), D(2026, 9, 16), D(2026, 9, 30)),  # held on the deadline
+        (D(2026, 3, 2), D(2026, 9, 22), D(2026, 9, 30)),  # late, within three weeks: first
+        (D(2026, 3, 2), D(2026, 9, 23), D(2026, 12, 23)),  # after three weeks: the second
+        (D(2026, 3, 2), D(2026, 9, 30), D(2026, 12, 30)),
+        (D(2026, 3, 2), D(2026, 12, 17), D(2027, 3, 16)),  # the twelve-month period first
+        # in it: the second due 30.3.2027, the Tuesday after Easter Monday
+        (D(2026, 3, 2), D(2027, 3, 3), D(2027, 3, 30)),
+        # Since 11.6.2026: six months on 11.12., the first extra conversation due Christmas
+        # Day (Fri), moved over Boxing Day and the weekend to Mon 28.12.; the second 8.1.2027.
+        (D(2026, 6, 11), D(2026, 10, 1), D(2026, 12, 28)),
+        (D(2026, 6, 11), D(2026, 12, 28), D(2027, 1, 8)),  # held on the moved deadline
+        # in the fourth week: the second; three months on is Sunday 4.4.2027
+        (D(2026, 6, 11), D(2027, 1, 4), D(2027, 4, 5)),
+        # Since 31.8.2026: six months on is 28.2.2027 (clamped). The first is due Sun 14.3.
+        # (so Mon 15.3.), the second Sun 28.3. (so past Easter Monday to Tue 30.3.).
+        (D(2026, 8, 31), D(2027, 2, 26), D(2027, 3, 15)),
+        (D(2026, 8, 31), D(2027, 3, 1), D(2027, 3, 30)),
+        # Since 1.12.2025: six months on 1.6.2026, the first due 15.6., the second 29.6.
+        (D(2025, 12, 1), D(2026, 3, 2), D(2026, 6, 2)),  # three months on comes first
+        (D(2025, 12, 1), D(2026, 6, 15), D(2026, 6, 29)),
+    ],
+)
+@pytest.mark.parametrize("status", [Status.UNEMPLOYED, Status.LAID_OFF])
+def test_nordic_extra_conversations_after_six_months(since, held, expected, status):
+    assert _due("nordic_2022", since, held, status=status) == expected
+
+
+@pytest.mark.parametrize(
+    "since,day,months",
+    [
+        (D(2026, 3, 2), D(2026, 3, 2), 0),
+        (D(2026, 3, 2), D(2026, 9, 1), 5),
+        (D(2026, 3, 2), D(2026, 9, 2), 6),
+        (D(2026, 1, 31), D(2026, 2, 27), 0),
+        (D(2026, 1, 31), D(2026, 2, 28), 1),  # 31.1. + 1 month is 28.2.
+        (D(2026, 1, 31), D(2026, 3, 30), 1),
+        (D(2026, 1, 31), D(2026, 3, 31), 2),
+        (D(2024, 2, 29), D(2025, 2, 28), 12),
+        (D(2025, 12, 15), D(2027, 1, 14), 12),
+    ],
+)
+def test_months_elapsed_counts_whole_clamped_months(since, day, months):
+    assert rules.months_elapsed(since, day) == months
+    assert rules.add_months(since, months) <= day < rules.add_months(since, months + 1)
 
 
 @pytest.mark.parametrize("code", rulesets.CODES)
@@ -151,3 +208,119 @@ def test_the_expression_without_a_team_is_the_default_rule(team_a, office, manag
     )
     assert plain == D(2026, 6, 29)
     assert per_office == D(2026, 6, 23)
+
+
+# Boundary days for the SQL and Python forms: month ends (clamping), days before Easter,
+# Midsummer and Christmas, a leap day; held days around every phase and period edge.
+GRID_SINCE = [
+    D(2026, 3, 2),
+    D(2026, 6, 11),
+    D(2026, 8, 31),
+    D(2025, 12, 31),
+    D(2026, 1, 31),
+    D(2027, 2, 28),
+    D(2026, 6, 19),
+    D(2023, 8, 29),
+]
+GRID_OFFSETS = [0, 1, 13, 14, 15, 16, 60, 88, 89, 90, 91, 92, 93, 150, *range(176, 206), 270]
+GRID_OFFSETS += [*range(355, 385, 2), 540, 548, 730]
+
+
+def _grid():
+    for since in GRID_SINCE:
+        yield since, None, Status.UNEMPLOYED
+        for offset in GRID_OFFSETS:
+            yield since, since + dt.timedelta(days=offset), Status.UNEMPLOYED
+        yield since, since + dt.timedelta(days=200), Status.LAID_OFF
+        yield since, since + dt.timedelta(days=200), Status.IN_SERVICE
+        yield since, since - dt.timedelta(days=10), Status.UNEMPLOYED  # from before a pause
+
+
+@pytest.mark.parametrize("code", rulesets.CODES)
+def test_sql_and_python_agree_over_a_grid_of_boundary_dates(code, office, team_a, manager):
+    """The rule's SQL against its Python over every case of the grid, as values (no rows per
+    case): a handful of queries of many annotations over one client."""
+    from django.db.models import Value
+    from django.db.models.fields import CharField, DateField
+
+    client = make_client(team_a)
+    if code != rulesets.DEFAULT:
+        office_rule_set_choose(
+            office=office, code=code, effective_from=D(2000, 1, 1), chosen_by=manager
+        )
+    else:
+        from interviews.services import working_calendar_fill
+
+        working_calendar_fill()
+    cases = list(_grid())
+    assert len(cases) > 500
+    got = {}
+    for first in range(0, len(cases), 40):
+        chunk = dict(enumerate(cases[first : first + 40], start=first))
+        row = (
+            Client.objects.filter(pk=client.pk)
+            .annotate(
+                **{
+                    f"d{i}": rules.next_due_date_expression(
+                        Value(status, output_field=CharField()),
+                        Value(since, output_field=DateField()),
+                        Value(held, output_field=DateField()),
+                        team="team",
+                    )
+                    for i, (since, held, status) in chunk.items()
+                }
+            )
+            .values(*(f"d{i}" for i in chunk))
+            .get()
+        )
+        got.update({i: row[f"d{i}"] for i in chunk})
+    wrong = [
+        (since, held, status, got[i], _due(code, since, held, status))
+        for i, (since, held, status) in enumerate(cases)
+        if got[i] != _due(code, since, held, status)
+    ]
+    assert wrong == []
+
+
+def test_months_between_and_period_start_in_sql_match_python(team_a):
+    from django.db.models import Value
+    from django.db.models.fields import DateField
+
+    from teoffice.db import MonthsBetween, PeriodStart
+
+    client = make_client(team_a)
+    pairs = [
+        (since, since + dt.timedelta(days=offset))
+        for since in [*GRID_SINCE, D(2024, 2, 29), D(2026, 3, 31), D(2026, 5, 30)]
+        for offset in (0, 27, 28, 29, 30, 31, 59, 60, 61, 181, 182, 183, 184, 365, 366, 548)
+    ]
+    row = (
+        Client.objects.filter(pk=client.pk)
+        .annotate(
+            **{
+                f"m{i}": MonthsBetween(
+                    Value(since, output_field=DateField()), Value(day, output_field=DateField())
+                )
+                for i, (since, day) in enumerate(pairs)
+            },
+            **{
+                f"a{i}": PeriodStart(
+                    Value(since, output_field=DateField()),
+                    Value(day, output_field=DateField()),
+                    every_months=1,
+                    skip=1,
+                    plus_days=3,
+                )
+                for i, (since, day) in enumerate(pairs)
+            },
+        )
+        .values(*(f"m{i}" for i in range(len(pairs))), *(f"a{i}" for i in range(len(pairs))))
+        .get()
+    )
+    for i, (since, day) in enumerate(pairs):
+        months = rules.months_elapsed(since, day)
+        expected = rules.add_months(since, months + 1) + dt.timedelta(days=3)
+        assert (row[f"m{i}"], row[f"a{i}"]) == (months, expected), (
+            since,
+            day,
+        )
