@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -7,11 +9,25 @@ from django.utils.translation import gettext_lazy as _
 from clients import identity
 
 
+def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the calendar month before `today`'s."""
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def this_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    return today.replace(day=1), today
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class AccessLogSearchForm(forms.Form):
     client = forms.IntegerField(label=_("Client number"), required=False, min_value=1)
     user = forms.CharField(label=_("Username"), required=False, max_length=150)
-    since = forms.DateField(label=_("From"), required=False)
-    until = forms.DateField(label=_("To"), required=False)
+    since = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    until = forms.DateField(label=_("To"), required=False, widget=_date_input())
 
     def clean(self):
         data = super().clean()

@@ -8,12 +8,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from teams import policy
 
-from .forms import AccessLogSearchForm, ClientByIdentityCodeForm
+from .forms import AccessLogSearchForm, ClientByIdentityCodeForm, last_month, this_month
 from .models import AccessLog
 from .services import access_action_for, access_record
 
@@ -21,6 +22,17 @@ from .services import access_action_for, access_record
 def _require_manager(request: HttpRequest) -> None:
     if not policy.may_search_access_log(request.user):
         raise PermissionDenied(_("Only managers can search the access log."))
+
+
+def _ranges() -> list[tuple[str, str, str]]:
+    """Shortcuts for the date fields: (label, since, until) as ISO dates."""
+    today = timezone.localdate()
+    last_start, last_end = last_month(today)
+    this_start, this_end = this_month(today)
+    return [
+        (_("Last month"), last_start.isoformat(), last_end.isoformat()),
+        (_("This month"), this_start.isoformat(), this_end.isoformat()),
+    ]
 
 
 @require_GET
@@ -76,6 +88,7 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
             "page": page,
             "client": client,
             "find_form": ClientByIdentityCodeForm(),
+            "ranges": _ranges(),
         },
     )
 
@@ -104,6 +117,7 @@ def access_log_find_client(request: HttpRequest) -> HttpResponse:
             "page": None,
             "client": None,
             "find_form": form,
+            "ranges": _ranges(),
         },
         status=400,
     )

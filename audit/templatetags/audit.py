@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from teams import policy
 
+from ..forms import last_month
 from ..models import AccessLog, ChangeEvent
 
 register = template.Library()
@@ -37,7 +38,8 @@ def client_viewers(context, client) -> dict:
         "client": client,
         "viewers": viewers,
         "days": VIEWERS_DAYS,
-        "can_search_log": request is not None and policy.is_manager(request.user),
+        "can_search_log": request is not None and policy.may_search_access_log(request.user),
+        "last_month": last_month(timezone.localdate()),
     }
 
 
