@@ -84,6 +84,19 @@ class ClientQuerySet(models.QuerySet):
     def with_list_columns(self) -> ClientQuerySet:
         return self.select_related("team", "responsible_adviser")
 
+    def with_job_search(self, month: dt.date) -> ClientQuerySet:
+        """Annotated, in the same query, with the job-search obligation of `month`'s plan
+        (js_obligation: applications a month, None when there is none to follow up), the
+        applications reported for that month (js_reported) and whether the client fell
+        short (js_short). The rule is interviews.rules.with_job_search."""
+        from interviews import rules
+
+        return rules.with_job_search(self, month)
+
+    def fallen_short(self, month: dt.date) -> ClientQuerySet:
+        """The clients who reported fewer applications for `month` than their obligation."""
+        return self.with_job_search(month).filter(js_short=True)
+
 
 class Client(models.Model):
     personal_identity_code = models.CharField(

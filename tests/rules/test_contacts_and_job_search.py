@@ -160,6 +160,40 @@ def test_fallen_short_matches_hand_computed_obligations(obligations, django_asse
     assert short == {made["short"], made["part_time_none"]}
 
 
+def test_the_caseload_chains_the_shortfall_into_its_one_query(
+    obligations, adviser, django_assert_num_queries
+):
+    made, _rows = obligations
+    today = timezone.localdate()
+    month = rules.month_start(today)
+    last_month = rules.month_start(month - dt.timedelta(days=1))
+    # Last month's report does not count for this month.
+    job_search_report_record(
+        client=made["short"], month=last_month, applications=9, recorded_by=adviser
+    )
+    team = made["short"].team
+    with django_assert_num_queries(1):
+        page = list(
+            Client.objects.for_team(team)
+            .with_list_columns()
+            .with_job_search(today)
+            .order_by("last_name", "id")[:50]
+        )
+        assert {c.team.name for c in page} == {team.name}  # no query per row
+    assert {c.pk for c in page if c.js_short} == {made["short"].pk, made["part_time_none"].pk}
+    assert {c.pk: c.js_reported for c in page}[made["short"].pk] == 2
+    assert set(Client.objects.for_team(team).fallen_short(today)) == {
+        made["short"],
+        made["part_time_none"],
+    }
+    # Last month only "short" reported (nine): everyone else with an obligation fell short.
+    assert set(Client.objects.for_team(team).fallen_short(last_month)) == {
+        made["laid_off_met"],
+        made["part_time_none"],
+        made["legacy_ten"],
+    }
+
+
 def test_a_month_report_is_corrected_not_duplicated(client_a, adviser):
     month = rules.month_start(timezone.localdate())
     job_search_report_record(client=client_a, month=month, applications=1, recorded_by=adviser)
