@@ -191,3 +191,17 @@ def test_a_service_line_manager_searches_their_lines_clients(client, service_lin
         )
     )
     assert rows == [views["lead"], views["teammate"]]
+
+
+def test_a_managers_identity_code_reveal_is_logged_and_found_in_the_search(
+    client, manager, client_a
+):
+    client.force_login(manager)
+    url = reverse("clients:identity_code_reveal", args=[client_a.pk])
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert client_a.personal_identity_code in response.content.decode()
+    entry = AccessLog.objects.for_client(client_a.pk).latest("at")
+    assert (entry.user, entry.action) == (manager, AccessAction.IDENTITY_REVEAL)
+    today = timezone.localdate().isoformat()
+    found = _rows(client.get(URL, {"client": client_a.pk, "since": today, "until": today}))
+    assert entry in found
