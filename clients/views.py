@@ -158,10 +158,13 @@ def _filters(form: CaseloadFilterForm) -> dict[str, str]:
 
 
 def _timeline(client: Client) -> tuple[list[dict], list]:
+    """Interviews, appointments and partner referrals, newest first: one query each."""
     interviews = list(client.interviews.select_related("adviser"))
     appointments = list(client.appointments.select_related("adviser").order_by("-starts_at"))
+    referrals = list(client.referrals.select_related("partner", "service", "created_by"))
     entries = [{"kind": "interview", "at": i.held_at, "item": i} for i in interviews]
     entries += [{"kind": "appointment", "at": a.starts_at, "item": a} for a in appointments]
+    entries += [{"kind": "referral", "at": r.sent_at, "item": r} for r in referrals]
     entries.sort(key=lambda e: e["at"], reverse=True)
     booked = sorted(
         (a for a in appointments if a.status == AppointmentStatus.BOOKED),

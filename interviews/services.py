@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -16,7 +17,8 @@ from django.utils.translation import gettext as _
 from audit.models import ChangeEventKind
 from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
-from plans.services import PlanInput, plan_revise
+from partners.services import ReferralInput, ReferralRefused, referral_send
+from plans.services import PlanInput, plan_revise, referral_action
 from reports.coverage import coverage_days_invalidate
 
 from . import rules
@@ -95,12 +97,16 @@ def interview_log(
     submission_key: uuid.UUID | None = None,
     plan: PlanInput | None = None,
     plan_based_on: int | None = None,
+    referral: ReferralInput | None = None,
 ) -> tuple[Interview, bool]:
-    """Record an interview (and, when held, the plan agreed at it) in one transaction.
+    """Record an interview (and, when held, the plan agreed at it and a referral to a
+    partner made at it) in one transaction.
 
     Returns (interview, created). A repeated `submission_key` returns the interview the
     first submit made, so a double click or back-and-resubmit creates one interview.
-    Raises ValidationError for a time in the future, PlanConflict for a stale plan.
+    Raises ValidationError for a time in the future, PlanConflict for a stale plan,
+    ReferralRefused for a referral without the client's valid consent (nothing is saved).
+    The referral's plan action goes into the version agreed at this interview.
     """
     if submission_key is not None:
         existing = Interview.objects.filter(submission_key=submission_key).first()
@@ -111,6 +117,13 @@ def interview_log(
         raise ValidationError({"held_at": _("An interview cannot be held in the future.")})
     if plan is not None and outcome != Outcome.HELD:
         raise ValidationError(_("The plan can be revised only at a held interview."))
+    if referral is not None and outcome != Outcome.HELD:
+        raise ReferralRefused(
+            _(
+                "A referral is made with the client at a held interview: choose Held as the "
+                "outcome or leave the referral empty."
+            )
+        )
     try:
         with transaction.atomic():
             interview = Interview.objects.create(
@@ -134,6 +147,17 @@ def interview_log(
                 if client.last_held_on is None or held_on >= client.last_held_on:
                     client.last_held_on = held_on
                     client.last_channel = channel
+                if referral is not None:
+                    sent = referral_send(
+                        client=client,
+                        service=referral.service,
+                        reason=referral.reason,
+                        shared_information=referral.shared_information,
+                        created_by=adviser,
+                        add_to_plan=plan is None,
+                    )
+                    if plan is not None:
+                        plan = replace(plan, actions=[*plan.actions, referral_action(sent)])
                 if plan is not None:
                     plan_revise(
                         client=client,

@@ -19,6 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from audit.services import access_action_for, access_record
 from clients.models import Client
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
+from partners.forms import InterviewReferralForm
+from partners.services import ReferralInput, ReferralRefused
 from plans.forms import (
     ActionFormSet,
     PlanForm,
@@ -88,7 +90,8 @@ def suggested_start(due: dt.date | None) -> dt.datetime:
 
 @require_http_methods(["GET", "POST"])
 def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
-    """One form: the interview and, when held, the plan revision; saved atomically."""
+    """One form: the interview and, when held, the plan revision and an optional referral
+    to a partner; saved atomically (a refused referral saves nothing)."""
     client = get_client_for_user(request, client_pk)
     require_work_with_client(request, client)
     current = plan_current_version(client)
@@ -98,8 +101,10 @@ def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
         form = InterviewForm(request.POST)
         plan_form = PlanForm(request.POST)
         actions = ActionFormSet(request.POST, prefix="actions")
+        referral_form = InterviewReferralForm(request.POST)
         plan_valid = not form.is_held or all([plan_form.is_valid(), actions.is_valid()])
-        if form.is_valid() and plan_valid:
+        referral_valid = referral_form.is_valid()
+        if form.is_valid() and plan_valid and referral_valid:
             key = form.cleaned_data["submission_key"]
             if (
                 appointment is not None
@@ -121,6 +126,11 @@ def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
                         submission_key=key,
                         plan=plan_input(plan_form, actions) if form.is_held else None,
                         plan_based_on=form.cleaned_data["plan_based_on"],
+                        referral=_referral_input(referral_form),
+                    )
+                except ReferralRefused as error:
+                    referral_form.add_error(
+                        None if hasattr(error, "error_dict") else "service", error
                     )
                 except PlanConflict as error:
                     conflict = error
@@ -154,17 +164,29 @@ def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
         plan_values, action_values = plan_initial(current)
         plan_form = PlanForm(initial=plan_values)
         actions = ActionFormSet(initial=action_values, prefix="actions")
+        referral_form = InterviewReferralForm()
     context = {
         "client": client,
         "form": form,
         "plan_form": plan_form,
         "actions": actions,
+        "referral_form": referral_form,
         "current": current,
         "appointment": appointment,
         "conflict": conflict,
     }
     template = "interviews/log.html#form" if wants_fragment(request) else "interviews/log.html"
     return render(request, template, context)
+
+
+def _referral_input(form: InterviewReferralForm) -> ReferralInput | None:
+    if not form.requested:
+        return None
+    return ReferralInput(
+        service=form.cleaned_data["service"],
+        reason=form.cleaned_data["reason"],
+        shared_information=form.cleaned_data["shared_information"],
+    )
 
 
 def _appointment_of(client: Client, value: str | None) -> Appointment | None:

@@ -68,6 +68,33 @@ class ReferralForm(NoColon, forms.Form):
     )
 
 
+class InterviewReferralForm(ReferralForm):
+    """The optional referral in the interview form: left empty, nothing is referred; once
+    any field is filled, all of them are needed."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "referral")
+        super().__init__(*args, **kwargs)
+        self.fields["service"].empty_label = _("No referral")
+        for field in self.fields.values():
+            field.required = False
+
+    @property
+    def requested(self) -> bool:
+        """Whether the adviser started a referral, read from the raw data."""
+        if not self.is_bound:
+            return False
+        return any(self.data.get(self.add_prefix(name), "").strip() for name in self.fields)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.requested:
+            for name in self.fields:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, self.fields[name].error_messages["required"])
+        return data
+
+
 class DeclineForm(NoColon, forms.Form):
     reason = forms.CharField(
         label=_("Reason for declining"), widget=forms.Textarea(attrs={"rows": 2})

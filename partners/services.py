@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from plans.services import plan_action_add, referral_action
 from teams import policy
 
 from .models import (
@@ -94,6 +96,20 @@ def consent_revoke(*, consent: Consent, revoked_by: AbstractBaseUser) -> Consent
 # --- Referrals ---------------------------------------------------------------------------
 
 
+class ReferralRefused(ValidationError):
+    """The referral itself cannot be made (no valid consent, service gone): a form that
+    holds more than the referral shows it next to the referral's fields."""
+
+
+@dataclass(frozen=True)
+class ReferralInput:
+    """A referral made together with something else (the interview form)."""
+
+    service: PartnerService
+    reason: str
+    shared_information: str
+
+
 def referral_send(
     *,
     client: Client,
@@ -101,9 +117,16 @@ def referral_send(
     reason: str,
     shared_information: str,
     created_by: AbstractBaseUser,
+    add_to_plan: bool = True,
 ) -> Referral:
     """Refer a client to a partner's service. Refused without a consent valid today for that
-    partner: nothing is shared with a partner without the client's consent."""
+    partner: nothing is shared with a partner without the client's consent.
+
+    The referral becomes an action in the client's employment plan, in a new version
+    (plans.services.plan_action_add; none while the client has no plan). A caller that
+    saves a plan version in the same transaction passes `add_to_plan=False` and puts
+    `plans.services.referral_action(referral)` into that version instead.
+    """
     today = timezone.localdate()
     consent = (
         Consent.objects.valid_on(today)
@@ -112,7 +135,7 @@ def referral_send(
         .first()
     )
     if consent is None:
-        raise ValidationError(
+        raise ReferralRefused(
             _(
                 "The client has no valid consent to share information with %(partner)s. "
                 "Record the client's consent first; nothing is shared without it."
@@ -120,7 +143,7 @@ def referral_send(
             % {"partner": service.partner.name}
         )
     if not service.active or not service.partner.active:
-        raise ValidationError({"service": _("This service is no longer available.")})
+        raise ReferralRefused({"service": _("This service is no longer available.")})
     now = timezone.now()
     with transaction.atomic():
         referral = Referral.objects.create(
@@ -136,6 +159,8 @@ def referral_send(
         ReferralEvent.objects.create(
             referral=referral, status=ReferralStatus.SENT, at=now, by=created_by
         )
+        if add_to_plan:
+            plan_action_add(client=client, author=created_by, action=referral_action(referral))
     return referral
 
 

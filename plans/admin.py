@@ -8,6 +8,7 @@ from .models import EmploymentPlan, PlanAction, PlanVersion
 class PlanActionInline(admin.TabularInline):
     model = PlanAction
     extra = 0
+    raw_id_fields = ["referral"]  # never a list of every client's referrals
 
 
 @admin.register(EmploymentPlan)
@@ -44,4 +45,4 @@ class PlanActionAdmin(ClientScopedAdmin):
     list_display = ["version", "kind", "description", "status", "due_date"]
     list_filter = ["kind", "status"]
     list_select_related = ["version__plan__client"]
-    raw_id_fields = ["version"]
+    raw_id_fields = ["version", "referral"]

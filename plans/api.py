@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from audit.models import AccessAction
 from interviews.choices import Outcome
 from interviews.models import Interview
+from partners.models import ReferralOutcome
 from teams import policy
 from teams.api import IdFilter, PolicyViewSet, VisibleRelatedField
 
@@ -49,6 +50,8 @@ class PlanActionSerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "due_date",
+            "outcome",
+            "referral",
         ]
         read_only_fields = fields
 
@@ -101,6 +104,17 @@ class ActionInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
     status = serializers.ChoiceField(choices=ActionStatus.choices, default=ActionStatus.PLANNED)
     due_date = serializers.DateField(required=False, allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=ReferralOutcome.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("What came of a done action."),
+    )
+
+    def validate(self, attrs):
+        if attrs.get("outcome") and attrs.get("status") != ActionStatus.DONE:
+            raise exceptions.ValidationError({"outcome": [_("Only a done action has an outcome.")]})
+        return attrs
 
 
 class PlanRevisionSerializer(serializers.Serializer):

@@ -6,8 +6,10 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
+from partners.models import ReferralOutcome
+
 from .models import ActionKind, ActionStatus, Goal, PlanVersion
-from .services import ActionInput, PlanInput
+from .services import ActionInput, PlanInput, referral_action_state
 
 BLANK_ACTION_ROWS = 2
 
@@ -52,10 +54,25 @@ class ActionForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    outcome = forms.ChoiceField(
+        label=_("Action result"),
+        required=False,
+        choices=[("", "—"), *ReferralOutcome.choices],
+        help_text=_("When the action is done."),
+    )
+    # The partner referral the action stands for, carried from version to version (the
+    # service keeps only links to the client's own referrals).
+    referral = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") and data.get("status") != ActionStatus.DONE:
+            self.add_error("outcome", _("Only a done action has an outcome."))
+        return data
 
 
 class BaseActionFormSet(forms.BaseFormSet):
@@ -84,16 +101,31 @@ def plan_initial(current: PlanVersion | None) -> tuple[dict, list[dict]]:
         "strengths": current.strengths,
         "needs": current.needs,
     }
-    actions = [
-        {
-            "kind": a.kind,
-            "description": a.description,
-            "status": a.status,
-            "due_date": a.due_date,
-        }
-        for a in current.actions.all()
-    ]
-    return plan, actions
+    return plan, [_action_initial(a) for a in current.actions.all()]
+
+
+def _action_initial(action) -> dict:
+    """An action as the next revision starts from it. An action that stands for a referral
+    starts from what the partner has since reported (started, ended with an outcome,
+    declined), for the adviser to confirm with the client; `referral_note` says so."""
+    values = {
+        "kind": action.kind,
+        "description": action.description,
+        "status": action.status,
+        "due_date": action.due_date,
+        "outcome": action.outcome,
+        "referral": action.referral_id,
+    }
+    referral = action.referral if action.referral_id else None
+    if referral is None:
+        return values
+    status, outcome = referral_action_state(referral)
+    if action.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS) and (
+        status != ActionStatus.PLANNED
+    ):
+        values |= {"status": status, "outcome": outcome}
+    values["referral_note"] = referral
+    return values
 
 
 def plan_input(plan_form: PlanForm, actions: BaseActionFormSet) -> PlanInput:
@@ -112,6 +144,8 @@ def plan_input(plan_form: PlanForm, actions: BaseActionFormSet) -> PlanInput:
                 description=f.cleaned_data["description"].strip(),
                 status=f.cleaned_data["status"],
                 due_date=f.cleaned_data.get("due_date"),
+                outcome=f.cleaned_data.get("outcome") or "",
+                referral_id=f.cleaned_data.get("referral"),
             )
             for f in actions.forms
             if f.has_changed() or f in actions.initial_forms

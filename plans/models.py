@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from partners.models import ReferralOutcome
 
 
 class Goal(models.TextChoices):
@@ -107,6 +108,27 @@ class PlanAction(models.Model):
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    # What came of a done action (the same outcomes as a partner's closing report). The
+    # database default lets bulk loaders that list columns leave it out.
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=ReferralOutcome.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    # The referral this action stands for in the plan. Each version's copy of the action
+    # carries the link; RESTRICT keeps a referral while a plan refers to it, yet lets the
+    # client's erasure delete both (a SET_NULL would UPDATE the immutable rows).
+    referral = models.ForeignKey(
+        "partners.Referral",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+        verbose_name=_("referral"),
+    )
 
     class Meta:
         ordering = ["version", "id"]
@@ -121,6 +143,12 @@ class PlanAction(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(description=""), name="planaction_description_present"
+            ),
+            # Only a done action has an outcome.
+            models.CheckConstraint(
+                condition=Q(outcome="")
+                | Q(status=ActionStatus.DONE, outcome__in=ReferralOutcome.values),
+                name="planaction_outcome_valid",
             ),
         ]
 

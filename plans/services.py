@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from audit.models import ChangeEventKind
 from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
+from partners.models import Referral, ReferralOutcome, ReferralStatus, ServiceType
 
 from .models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
 
@@ -22,6 +24,20 @@ class ActionInput:
     description: str
     status: str
     due_date: dt.date | None = None
+    outcome: str = ""
+    referral_id: int | None = None
+
+    @classmethod
+    def of(cls, action: PlanAction) -> ActionInput:
+        """An existing action as it stands, to carry into the next version."""
+        return cls(
+            kind=action.kind,
+            description=action.description,
+            status=action.status,
+            due_date=action.due_date,
+            outcome=action.outcome,
+            referral_id=action.referral_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -49,14 +65,112 @@ class PlanConflict(Exception):
         )
 
 
+def actions_with_referrals() -> Prefetch:
+    """Prefetch a version's actions with the referral each stands for (one query)."""
+    return Prefetch(
+        "actions", queryset=PlanAction.objects.select_related("referral__partner").order_by("id")
+    )
+
+
 def plan_current_version(client: Client) -> PlanVersion | None:
     return (
         PlanVersion.objects.filter(plan__client=client)
         .select_related("author", "interview")
-        .prefetch_related("actions")
+        .prefetch_related(actions_with_referrals())
         .order_by("-number")
         .first()
     )
+
+
+# --- Referrals as plan actions --------------------------------------------------------------
+
+_KIND_OF_SERVICE = {
+    ServiceType.COACHING: ActionKind.COACHING,
+    ServiceType.HEALTH: ActionKind.ASSESSMENT,
+    ServiceType.SOCIAL: ActionKind.SOCIAL,
+    ServiceType.EDUCATION: ActionKind.STUDY,
+    ServiceType.CAREER_GUIDANCE: ActionKind.GUIDANCE,
+}
+
+
+def referral_action(referral: Referral) -> ActionInput:
+    """The plan action that stands for a new referral: the service's kind, planned."""
+    service = referral.service
+    return ActionInput(
+        kind=_KIND_OF_SERVICE.get(service.service_type, ActionKind.OTHER),
+        description=f"{service.partner.name} – {service.name}"[:300],
+        status=ActionStatus.PLANNED,
+        referral_id=referral.pk,
+    )
+
+
+def referral_action_state(referral: Referral) -> tuple[str, str]:
+    """(action status, outcome) that a referral's present state means for its plan action:
+    started is in progress, ended is done with the closing report's outcome, declined is
+    cancelled; sent and accepted are still planned."""
+    return {
+        ReferralStatus.STARTED: (ActionStatus.IN_PROGRESS, ""),
+        ReferralStatus.ENDED: (ActionStatus.DONE, referral.outcome),
+        ReferralStatus.DECLINED: (ActionStatus.CANCELLED, ""),
+    }.get(referral.status, (ActionStatus.PLANNED, ""))
+
+
+@transaction.atomic
+def plan_action_add(
+    *, client: Client, author: AbstractBaseUser, action: ActionInput
+) -> PlanVersion | None:
+    """Add one action to the client's plan: a new version that carries the current one's
+    goal, obligation and actions unchanged, plus this action (versions are never edited).
+
+    None when the client has no plan yet: a plan is first agreed at a held interview, and
+    an action alone is no plan.
+    """
+    plan = EmploymentPlan.objects.select_for_update().filter(client=client).first()
+    current = (
+        plan.versions.prefetch_related("actions").order_by("-number").first() if plan else None
+    )
+    if current is None:
+        return None
+    data = PlanInput(
+        goal=current.goal,
+        applications_per_month=current.applications_per_month,
+        goal_details=current.goal_details,
+        follow_up=current.follow_up,
+        strengths=current.strengths,
+        needs=current.needs,
+        actions=[*(ActionInput.of(a) for a in current.actions.all()), action],
+    )
+    return plan_revise(client=client, author=author, data=data, based_on=current.number)
+
+
+def _with_referral_links(
+    client: Client, current: PlanVersion | None, actions: list[ActionInput]
+) -> list[ActionInput]:
+    """The actions with only links to this client's referrals kept; an action that comes
+    without a link (e.g. from the API) keeps the one its namesake in the current version
+    had, matched by type and description as the plan history matches actions."""
+    given = {a.referral_id for a in actions if a.referral_id is not None}
+    known = (
+        set(Referral.objects.filter(client=client, pk__in=given).values_list("pk", flat=True))
+        if given
+        else set()
+    )
+    carried: dict[tuple[str, str], int] = {}
+    if current is not None and any(a.referral_id is None for a in actions):
+        carried = {
+            (kind, description.strip().lower()): referral_id
+            for kind, description, referral_id in current.actions.filter(
+                referral__isnull=False
+            ).values_list("kind", "description", "referral_id")
+        }
+    linked = []
+    for a in actions:
+        if a.referral_id is None:
+            referral_id = carried.get((a.kind, a.description.strip().lower()))
+        else:
+            referral_id = a.referral_id if a.referral_id in known else None
+        linked.append(replace(a, referral_id=referral_id))
+    return linked
 
 
 @transaction.atomic
@@ -97,6 +211,7 @@ def plan_revise(
             )
     except IntegrityError:
         raise PlanConflict(plan.versions.order_by("-number").first()) from None
+    actions = _with_referral_links(client, current, data.actions)
     PlanAction.objects.bulk_create(
         PlanAction(
             version=version,
@@ -104,8 +219,10 @@ def plan_revise(
             description=a.description,
             status=a.status,
             due_date=a.due_date,
+            outcome=a.outcome if a.status == ActionStatus.DONE else "",
+            referral_id=a.referral_id,
         )
-        for a in data.actions
+        for a in actions
     )
     change_record(
         client=client,
@@ -144,6 +261,7 @@ def _version_values(version: PlanVersion | None, actions=None) -> dict:
     values["goal"] = version.get_goal_display()
     values["actions"] = "; ".join(
         f"{ActionKind(a.kind).label}: {a.description} ({ActionStatus(a.status).label}"
+        + (f", {ReferralOutcome(a.outcome).label}" if a.outcome else "")
         + (f", {a.due_date.isoformat()})" if a.due_date else ")")
         for a in actions
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from clients.models import Client
 
 from .models import PlanAction, PlanVersion
+from .services import actions_with_referrals
 
 _COMPARED_FIELDS = (
     "goal",
@@ -57,18 +58,23 @@ def version_changes(older: PlanVersion | None, newer: PlanVersion) -> VersionCha
         previous = before.pop((action.kind, action.description.strip().lower()), None)
         if previous is None:
             changes.added.append(action)
-        elif (previous.status, previous.due_date) != (action.status, action.due_date):
+        elif (previous.status, previous.due_date, previous.outcome) != (
+            action.status,
+            action.due_date,
+            action.outcome,
+        ):
             changes.changed.append((previous, action))
     changes.removed = list(before.values())
     return changes
 
 
 def plan_history(client: Client) -> list[tuple[PlanVersion, VersionChanges]]:
-    """All versions, newest first, each with what it changed: two queries in all."""
+    """All versions, newest first, each with what it changed: two queries in all (the
+    actions come with the referrals they stand for)."""
     versions = list(
         PlanVersion.objects.filter(plan__client=client)
         .select_related("author", "interview")
-        .prefetch_related("actions")
+        .prefetch_related(actions_with_referrals())
         .order_by("-number")
     )
     return [

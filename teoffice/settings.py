@@ -325,6 +325,8 @@ SPECTACULAR_SETTINGS = {
         "InterviewKindEnum": "interviews.choices.InterviewKind",
         "ActionKindEnum": "plans.models.ActionKind",
         "ActionStatusEnum": "plans.models.ActionStatus",
+        "ActionOutcomeEnum": "partners.models.ReferralOutcome",
+        "InterviewOutcomeEnum": "interviews.choices.Outcome",
     },
 }
 

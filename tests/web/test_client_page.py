@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from audit.models import AccessAction, AccessLog
 from clients.models import Status
@@ -203,3 +203,64 @@ def test_client_page_query_count_does_not_grow_with_history(client, adviser, tea
     with CaptureQueriesContext(connection) as many:
         assert client.get(detail(subject)).status_code == 200
     assert len(many) == len(one)
+
+
+def _referral(client_obj, partner, adviser):
+    from tests.partners.conftest import make_referral
+
+    return make_referral(client_obj, partner, adviser)
+
+
+def test_timeline_shows_referrals_with_status_and_dates(
+    client, adviser, client_a, partner_org, partner_user
+):
+    from partners.services import referral_transition
+
+    make_interview(client_a, adviser, held_on=timezone.localdate() - dt.timedelta(days=30))
+    referral = _referral(client_a, partner_org, adviser)
+    referral = referral_transition(referral=referral, status="accepted", by=partner_user)
+    client.force_login(adviser)
+    response = client.get(detail(client_a))
+    kinds = [e["kind"] for e in response.context["timeline"]]
+    assert kinds == ["referral", "interview"]
+    html = response.content.decode()
+    assert "Referral · Valmennus Oy – Job coaching · Accepted" in html
+    sent_at = formats.date_format(timezone.localtime(referral.sent_at), "SHORT_DATETIME_FORMAT")
+    accepted_on = formats.date_format(timezone.localtime(referral.accepted_at), "SHORT_DATE_FORMAT")
+    assert f"<strong>{sent_at}</strong> · Referral" in html
+    assert f"· accepted {accepted_on}" in html
+
+
+def test_client_page_reads_referrals_in_one_query_however_many(
+    client, adviser, teammate, team_a, partner_org, partner_user
+):
+    from partners.services import closing_report_file, referral_transition
+
+    subject = make_client(team_a, responsible_adviser=adviser)
+    hold(subject, adviser, days_ago=2, data=plan(), based_on=None)
+    _referral(subject, partner_org, adviser)
+    client.force_login(adviser)
+    client.get(detail(subject))
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(detail(subject)).status_code == 200
+    for i in range(6):
+        referral = _referral(subject, partner_org, teammate if i % 2 else adviser)
+        if i % 3 == 0:
+            continue
+        referral = referral_transition(referral=referral, status="accepted", by=partner_user)
+        if i % 3 == 2:
+            closing_report_file(
+                referral=referral,
+                filed_by=partner_user,
+                work_done="w",
+                results="r",
+                outcome="study",
+                next_steps="n",
+                further_support_needed=False,
+            )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(detail(subject))
+    assert len([e for e in response.context["timeline"] if e["kind"] == "referral"]) == 7
+    assert len(many) == len(one)
+    reads = [q["sql"] for q in many.captured_queries if 'FROM "partners_referral"' in q["sql"]]
+    assert len(reads) == 1
