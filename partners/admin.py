@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from clients.admin import ClientScopedAdmin
+
 from . import services
 from .models import (
     ClosingReport,
@@ -52,7 +54,7 @@ class PartnerUserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(ClientScopedAdmin):
     list_display = ["client", "partner", "valid_from", "valid_until", "revoked_at"]
     list_select_related = ["client", "partner"]
     raw_id_fields = ["client"]
@@ -70,7 +72,7 @@ class ReferralEventInline(admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ClientScopedAdmin):
     list_display = ["client", "service", "status", "sent_at", "outcome", "needs_review"]
     list_filter = ["status", "outcome"]
     list_select_related = ["client", "service__partner"]
@@ -82,13 +84,15 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosingReport)
-class ClosingReportAdmin(admin.ModelAdmin):
+class ClosingReportAdmin(ClientScopedAdmin):
+    client_path = "referral__client"
     list_display = ["referral", "outcome", "filed_at"]
     raw_id_fields = ["referral"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ClientScopedAdmin):
+    client_path = "appointment__client"
     list_display = ["appointment", "kind", "channel", "status", "attempts", "sent_at"]
     list_filter = ["status", "kind", "channel"]
     raw_id_fields = ["appointment"]
