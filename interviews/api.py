@@ -1,9 +1,13 @@
-"""Interviews and appointments in the REST API.
+"""Interviews, appointments and contact attempts in the REST API.
 
 Reading follows the client's visibility (teams.policy.clients_visible_to); logging an
 interview and booking, moving, cancelling or marking a no-show need `can_work_with_client`
 (members of the client's team). A client the caller may not see is "does not exist" (400 in a
 payload, 404 in a URL). Writes go through interviews.services.
+
+Contact attempts live under their client: `GET /clients/{client_id}/contact-attempts/` lists
+them (newest first), `POST` records one (the evidence that the office tried to reach the
+client: when, by which channel, whether a notice was sent beforehand, and the result).
 """
 
 from __future__ import annotations
@@ -19,11 +23,17 @@ from rest_framework.response import Response
 
 from clients.models import Client
 from teams import policy
-from teams.api import IdFilter, PolicyViewSet, VisibleRelatedField
+from teams.api import (
+    CLIENT_ID_PARAMETER,
+    ClientRecordsViewSet,
+    IdFilter,
+    PolicyViewSet,
+    VisibleRelatedField,
+)
 
 from . import services
 from .choices import AppointmentStatus, Channel, InterviewKind, Outcome
-from .models import Appointment, Interview
+from .models import Appointment, ContactAttempt, ContactResult, Interview
 
 User = get_user_model()
 
@@ -334,3 +344,103 @@ class AppointmentViewSet(
         _require_work_with(request.user, appointment.client)
         interview = services.appointment_no_show(appointment=appointment, adviser=request.user)
         return Response(InterviewSerializer(interview).data, status=status.HTTP_201_CREATED)
+
+
+# --- Contact attempts --------------------------------------------------------------------
+
+
+class ContactAttemptSerializer(serializers.ModelSerializer):
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    result_display = serializers.CharField(source="get_result_display", read_only=True)
+    adviser_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ContactAttempt
+        fields = [
+            "id",
+            "client",
+            "adviser",
+            "adviser_name",
+            "attempted_at",
+            "channel",
+            "channel_display",
+            "notice_sent",
+            "notice_sent_at",
+            "result",
+            "result_display",
+            "notes",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+    def get_adviser_name(self, attempt: ContactAttempt) -> str:
+        return _person_name(attempt.adviser)
+
+
+class ContactAttemptRecordSerializer(serializers.Serializer):
+    attempted_at = serializers.DateTimeField(
+        help_text=_("When the adviser tried to reach the client; never in the future.")
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    result = serializers.ChoiceField(choices=ContactResult.choices)
+    notice_sent_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=_("When a notice of the contact was sent beforehand; null if none was sent."),
+    )
+    notes = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class ContactAttemptFilter(filters.FilterSet):
+    result = filters.MultipleChoiceFilter(choices=ContactResult.choices)
+    attempted_at = filters.IsoDateTimeFromToRangeFilter(
+        help_text=_("attempted_at_after / attempted_at_before (ISO 8601 date-times).")
+    )
+
+    class Meta:
+        model = ContactAttempt
+        fields = ["result"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The client's contact attempts, newest first", parameters=[CLIENT_ID_PARAMETER]
+    ),
+    retrieve=extend_schema(
+        summary="One contact attempt of the client", parameters=[CLIENT_ID_PARAMETER]
+    ),
+    create=extend_schema(
+        summary="Record an attempt to reach the client",
+        description="The caller is recorded as the adviser who tried. A notice time makes "
+        "`notice_sent` true; it must be before the attempt.",
+        parameters=[CLIENT_ID_PARAMETER],
+        request=ContactAttemptRecordSerializer,
+        responses={201: ContactAttemptSerializer},
+    ),
+)
+class ContactAttemptViewSet(ClientRecordsViewSet):
+    """Attempts to reach one client: the evidence of every contact tried."""
+
+    serializer_class = ContactAttemptSerializer
+    filterset_class = ContactAttemptFilter
+    ordering_fields = ["id", "attempted_at"]
+    ordering = ["-attempted_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return ContactAttempt.objects.none()
+        return ContactAttempt.objects.filter(client=self.get_client()).select_related("adviser")
+
+    def create(self, request, *args, **kwargs):
+        client = self.get_client()
+        self.require_work_with(
+            client, _("Only members of the client's team can record its contact attempts.")
+        )
+        data = ContactAttemptRecordSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        attempt = services.contact_attempt_record(
+            client=client, adviser=request.user, **data.validated_data
+        )
+        return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,10 @@
   started from. If someone saved a newer version meanwhile the answer is 409 with
   `current_version`, and nothing is written (optimistic locking in plans.services.plan_revise).
 
+- `GET /clients/{client_id}/job-search-reports/`: the client's monthly reports of job
+  applications, newest month first; `POST` records a month's report, or corrects it: one
+  report per client and month (a database constraint), 201 when new, 200 when corrected.
+
 Reading follows clients_visible_to; writing needs can_work_with_client.
 """
 
@@ -30,9 +34,23 @@ from interviews.choices import Outcome
 from interviews.models import Interview
 from partners.models import ReferralOutcome
 from teams import policy
-from teams.api import IdFilter, PolicyViewSet, VisibleRelatedField
+from teams.api import (
+    CLIENT_ID_PARAMETER,
+    ClientRecordsViewSet,
+    IdFilter,
+    PolicyViewSet,
+    VisibleRelatedField,
+)
 
-from .models import ActionKind, ActionStatus, EmploymentPlan, Goal, PlanAction, PlanVersion
+from .models import (
+    ActionKind,
+    ActionStatus,
+    EmploymentPlan,
+    Goal,
+    JobSearchReport,
+    PlanAction,
+    PlanVersion,
+)
 from .services import ActionInput, PlanInput, plan_revise
 
 
@@ -283,3 +301,105 @@ class PlanViewSet(
             .get(pk=version.pk)
         )
         return Response(PlanVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+# --- Job-search reports ------------------------------------------------------------------
+
+
+class JobSearchReportSerializer(serializers.ModelSerializer):
+    recorded_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JobSearchReport
+        fields = [
+            "id",
+            "client",
+            "month",
+            "applications",
+            "recorded_by",
+            "recorded_by_name",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+    def get_recorded_by_name(self, report: JobSearchReport) -> str:
+        return report.recorded_by.get_full_name() or report.recorded_by.get_username()
+
+
+class JobSearchReportRecordSerializer(serializers.Serializer):
+    month = serializers.DateField(
+        input_formats=["%Y-%m", "iso-8601"],
+        help_text=_("The month reported: YYYY-MM, or any day of it; not a month to come."),
+    )
+    applications = serializers.IntegerField(
+        min_value=0, max_value=200, help_text=_("Job applications the client reported.")
+    )
+
+
+class JobSearchReportFilter(filters.FilterSet):
+    month = filters.DateFromToRangeFilter(
+        help_text=_("month_after / month_before (ISO 8601 dates).")
+    )
+
+    class Meta:
+        model = JobSearchReport
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The client's monthly job-search reports, newest first",
+        parameters=[CLIENT_ID_PARAMETER],
+    ),
+    retrieve=extend_schema(
+        summary="One monthly job-search report of the client", parameters=[CLIENT_ID_PARAMETER]
+    ),
+    create=extend_schema(
+        summary="Record (or correct) the client's job-search report for a month",
+        description="One report per client and month: a second report for the same month "
+        "replaces the first (200) instead of adding one (201).",
+        parameters=[CLIENT_ID_PARAMETER],
+        request=JobSearchReportRecordSerializer,
+        responses={201: JobSearchReportSerializer, 200: JobSearchReportSerializer},
+    ),
+)
+class JobSearchReportViewSet(ClientRecordsViewSet):
+    """The client's reports of job applications made, one per month (the follow-up of the
+    plan's job-search obligation)."""
+
+    serializer_class = JobSearchReportSerializer
+    filterset_class = JobSearchReportFilter
+    ordering_fields = ["month"]
+    ordering = ["-month"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return JobSearchReport.objects.none()
+        return JobSearchReport.objects.filter(client=self.get_client()).select_related(
+            "recorded_by"
+        )
+
+    def create(self, request, *args, **kwargs):
+        from interviews.rules import month_start
+        from interviews.services import job_search_report_record
+
+        client = self.get_client()
+        self.require_work_with(
+            client, _("Only members of the client's team can record its job-search reports.")
+        )
+        data = JobSearchReportRecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        month = month_start(data.validated_data["month"])
+        # Only for the answer's status code: the write itself is an upsert on the unique
+        # (client, month), so a concurrent first report cannot make two.
+        existed = JobSearchReport.objects.filter(client=client, month=month).exists()
+        report = job_search_report_record(
+            client=client,
+            month=month,
+            applications=data.validated_data["applications"],
+            recorded_by=request.user,
+        )
+        return Response(
+            self.get_serializer(report).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )

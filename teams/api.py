@@ -21,7 +21,12 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
@@ -119,6 +124,45 @@ class PolicyViewSet(viewsets.GenericViewSet):
         if int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]) > MAX_ID:
             raise exceptions.NotFound()
         return super().get_object()
+
+
+# The path parameter of ClientRecordsViewSet's routes, for their schema.
+CLIENT_ID_PARAMETER = OpenApiParameter(
+    "client_id", int, OpenApiParameter.PATH, description=_("The client's id.")
+)
+
+
+class ClientRecordsViewSet(PolicyViewSet):
+    """Base of the endpoints under one client (/clients/{client_id}/...): the client comes
+    from the policy, so another team's client (or no such client) is a 404, and a list is
+    logged as one look at that client, even an empty one."""
+
+    client_url_kwarg = "client_id"
+    audit_client_id = "client_id"  # a detail is logged as a look at its client
+
+    def get_client(self):
+        if not hasattr(self, "_client"):
+            from clients.models import Client
+
+            client_id = int(self.kwargs[self.client_url_kwarg])
+            if client_id > MAX_ID:
+                raise exceptions.NotFound()
+            try:
+                self._client = policy.clients_visible_to(self.request.user).get(pk=client_id)
+            except Client.DoesNotExist:
+                raise exceptions.NotFound() from None
+        return self._client
+
+    def require_work_with(self, client, message) -> None:
+        if not policy.can_work_with_client(self.request.user, client):
+            raise exceptions.PermissionDenied(message)
+
+    def list(self, request, *args, **kwargs):
+        client = self.get_client()
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_queryset(queryset, request, view=self)
+        access_record(clients=[client], action=AccessAction.API_LIST, request=request)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -16,8 +16,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from clients.api import ClientViewSet
-from interviews.api import AppointmentViewSet, InterviewViewSet
-from plans.api import PlanViewSet
+from interviews.api import AppointmentViewSet, ContactAttemptViewSet, InterviewViewSet
+from plans.api import JobSearchReportViewSet, PlanViewSet
 from reports.api import CoverageView
 from teams.api import TeamViewSet
 
@@ -28,6 +28,17 @@ router.register("interviews", InterviewViewSet, basename="interview")
 router.register("appointments", AppointmentViewSet, basename="appointment")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("teams", TeamViewSet, basename="team")
+# Records of one client, under the client (another team's client is a 404).
+router.register(
+    r"clients/(?P<client_id>[0-9]+)/contact-attempts",
+    ContactAttemptViewSet,
+    basename="contact-attempt",
+)
+router.register(
+    r"clients/(?P<client_id>[0-9]+)/job-search-reports",
+    JobSearchReportViewSet,
+    basename="job-search-report",
+)
 
 
 @login_not_required

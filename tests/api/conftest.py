@@ -34,14 +34,16 @@ def api():
 
 @pytest.fixture
 def world(team_a, team_b, adviser, teammate, lead, outsider, manager):
-    """Team A's client with an interview, a booked appointment and a plan; a second team A
-    client without a plan; and team B's client (the outsider's)."""
+    """Team A's client with an interview, a booked appointment, a plan, a contact attempt and
+    last month's job-search report; a second team A client without a plan; and team B's
+    client (the outsider's)."""
     import datetime as dt
     from types import SimpleNamespace
 
     from django.utils import timezone
 
     from interviews.models import Appointment
+    from interviews.services import contact_attempt_record, job_search_report_record
     from plans.services import PlanInput, plan_revise
     from tests.conftest import make_client, make_interview
 
@@ -61,12 +63,25 @@ def world(team_a, team_b, adviser, teammate, lead, outsider, manager):
         data=PlanInput(goal="work", applications_per_month=4),
         based_on=None,
     )
+    attempt = contact_attempt_record(
+        client=client,
+        adviser=adviser,
+        attempted_at=timezone.now() - dt.timedelta(days=2),
+        channel="phone",
+        result="no_answer",
+    )
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    report = job_search_report_record(
+        client=client, month=last_month, applications=3, recorded_by=adviser
+    )
     return SimpleNamespace(
         client=client,
         client_without_plan=make_client(team_a, responsible_adviser=adviser),
         interview=interview,
         appointment=appointment,
         plan=version.plan,
+        attempt=attempt,
+        report=report,
         client_b=make_client(team_b, responsible_adviser=outsider),
         team_a=team_a,
         team_b=team_b,

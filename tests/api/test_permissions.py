@@ -17,8 +17,8 @@ import pytest
 from django.utils import timezone
 
 from clients.models import Assignment, Client, StatusChange
-from interviews.models import Appointment, Interview
-from plans.models import PlanVersion
+from interviews.models import Appointment, ContactAttempt, Interview
+from plans.models import JobSearchReport, PlanVersion
 from tests.conftest import make_code
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +153,49 @@ ENDPOINTS = {
     "teams-list": ("get", lambda w: f"{V1}/teams/", None, "list", 200),
     "teams-detail": ("get", lambda w: f"{V1}/teams/{w.team_a.pk}/", None, "read", 200),
     "coverage": ("get", lambda w: f"{V1}/coverage/", None, "report", 200),
+    # Records under a client: the client in the URL, so another team's is a 404.
+    "contact-attempts-list": (
+        "get",
+        lambda w: f"{V1}/clients/{w.client.pk}/contact-attempts/",
+        None,
+        "read",
+        200,
+    ),
+    "contact-attempts-create": (
+        "post",
+        lambda w: f"{V1}/clients/{w.client.pk}/contact-attempts/",
+        lambda w: {"attempted_at": _past(), "channel": "phone", "result": "reached"},
+        "write",
+        201,
+    ),
+    "contact-attempts-detail": (
+        "get",
+        lambda w: f"{V1}/clients/{w.client.pk}/contact-attempts/{w.attempt.pk}/",
+        None,
+        "read",
+        200,
+    ),
+    "job-search-reports-list": (
+        "get",
+        lambda w: f"{V1}/clients/{w.client.pk}/job-search-reports/",
+        None,
+        "read",
+        200,
+    ),
+    "job-search-reports-create": (
+        "post",
+        lambda w: f"{V1}/clients/{w.client.pk}/job-search-reports/",
+        lambda w: {"month": timezone.localdate().strftime("%Y-%m"), "applications": 4},
+        "write",
+        201,
+    ),
+    "job-search-reports-detail": (
+        "get",
+        lambda w: f"{V1}/clients/{w.client.pk}/job-search-reports/{w.report.pk}/",
+        None,
+        "read",
+        200,
+    ),
 }
 
 
@@ -180,6 +223,8 @@ def database_state():
         PlanVersion.objects.count(),
         sorted(Client.objects.values_list("id", "status", "team_id", "responsible_adviser_id")),
         sorted(Appointment.objects.values_list("id", "status", "starts_at", "duration_minutes")),
+        ContactAttempt.objects.count(),
+        sorted(JobSearchReport.objects.values_list("id", "month", "applications")),
     )
 
 
@@ -266,6 +311,21 @@ def test_matrix_covers_every_endpoint_in_the_schema():
         "teams-list": ("get", "/api/v1/teams/"),
         "teams-detail": ("get", "/api/v1/teams/{id}/"),
         "coverage": ("get", "/api/v1/coverage/"),
+        "contact-attempts-list": ("get", "/api/v1/clients/{client_id}/contact-attempts/"),
+        "contact-attempts-create": ("post", "/api/v1/clients/{client_id}/contact-attempts/"),
+        "contact-attempts-detail": (
+            "get",
+            "/api/v1/clients/{client_id}/contact-attempts/{id}/",
+        ),
+        "job-search-reports-list": ("get", "/api/v1/clients/{client_id}/job-search-reports/"),
+        "job-search-reports-create": (
+            "post",
+            "/api/v1/clients/{client_id}/job-search-reports/",
+        ),
+        "job-search-reports-detail": (
+            "get",
+            "/api/v1/clients/{client_id}/job-search-reports/{id}/",
+        ),
     }
     assert set(templates) == set(ENDPOINTS)
     assert set(templates.values()) == operations

@@ -29,7 +29,12 @@ def _routes() -> set[tuple[str, str]]:
         regex = pattern.pattern.regex.pattern
         if "format" in regex:  # the .json suffix variants
             continue
-        path = re.sub(r"\(\?P<\w+>[^)]*\)", "{id}", regex).strip("^$")
+        # The router's own id is {id} in the schema; other groups keep their names.
+        path = re.sub(
+            r"\(\?P<(\w+)>[^)]*\)",
+            lambda group: "{id}" if group[1] == "pk" else f"{{{group[1]}}}",
+            regex,
+        ).strip("^$")
         for method in pattern.callback.actions:
             if method == "head":  # DRF adds HEAD next to GET at the first request
                 continue

@@ -403,6 +403,30 @@ def _c(o: Objects) -> int:
     return o.client.pk
 
 
+def _contact_attempt(o: Objects) -> int:
+    from interviews.models import ContactResult
+    from interviews.services import contact_attempt_record
+
+    return contact_attempt_record(
+        client=o.client,
+        adviser=o.interview.adviser,
+        attempted_at=timezone.now() - dt.timedelta(hours=1),
+        channel=Channel.PHONE,
+        result=ContactResult.NO_ANSWER,
+    ).pk
+
+
+def _job_search_report(o: Objects) -> int:
+    from interviews.services import job_search_report_record
+
+    return job_search_report_record(
+        client=o.client,
+        month=timezone.localdate(),
+        applications=2,
+        recorded_by=o.interview.adviser,
+    ).pk
+
+
 V1 = "/api/v1"
 
 ROUTES: dict[str, Row] = {
@@ -619,6 +643,34 @@ ROUTES: dict[str, Row] = {
     ),
     "api:plan-versions": Row(
         "get", lambda o: f"{V1}/plans/{o.plan.pk}/versions/", client_read, api=True, logs="object"
+    ),
+    "api:contact-attempt-list": Row(
+        "get",
+        lambda o: f"{V1}/clients/{_c(o)}/contact-attempts/",
+        client_read,
+        api=True,
+        logs="object",
+    ),
+    "api:contact-attempt-detail": Row(
+        "get",
+        lambda o: f"{V1}/clients/{_c(o)}/contact-attempts/{_contact_attempt(o)}/",
+        client_read,
+        api=True,
+        logs="object",
+    ),
+    "api:job-search-report-detail": Row(
+        "get",
+        lambda o: f"{V1}/clients/{_c(o)}/job-search-reports/{_job_search_report(o)}/",
+        client_read,
+        api=True,
+        logs="object",
+    ),
+    "api:job-search-report-list": Row(
+        "get",
+        lambda o: f"{V1}/clients/{_c(o)}/job-search-reports/",
+        client_read,
+        api=True,
+        logs="object",
     ),
     "api:coverage": Row(
         "get", lambda o: f"{V1}/coverage/", managers_and_leads, api=True, objects=False
