@@ -167,7 +167,9 @@ def interview_log(
                         interview=interview,
                     )
                 client_due_refresh(client=client)
-                coverage_days_invalidate(since=held_on)
+            # Any outcome dated in a kept month changes its activity figures (no-shows and
+            # cancellations count there too); a held one changes coverage from that day on.
+            coverage_days_invalidate(since=timezone.localdate(held_at))
             change_record(
                 client=client,
                 kind=ChangeEventKind.INTERVIEW_RECORDED,
@@ -270,6 +272,8 @@ def appointment_cancel(
     if not updated and appointment.status != AppointmentStatus.CANCELLED:
         raise ValidationError(_("Only a booked appointment can be cancelled."))
     if updated:
+        # A cancelled appointment counts in the activity of its month, even a past one.
+        coverage_days_invalidate(since=timezone.localdate(appointment.starts_at))
         change_record(
             client=appointment.client_id,
             kind=ChangeEventKind.APPOINTMENT_CANCELLED,

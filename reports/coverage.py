@@ -398,7 +398,7 @@ def coverage_days_invalidate(*, since: dt.date) -> int:
 
 @transaction.atomic
 def coverage_snapshot_build(day: dt.date) -> CoverageDay:
-    """Compute and keep the figures of a past day.
+    """Compute and keep the figures of a past day (for a month end, its activity too).
 
     The CoverageDay row is locked first, so a retroactive write that commits while the
     figures are computed waits for this transaction and then marks the day stale again.
@@ -420,6 +420,10 @@ def coverage_snapshot_build(day: dt.date) -> CoverageDay:
         )
         for (team, adviser), f in pairs.items()
     )
+    if day == month_end(day):
+        from .activity import activity_month_build
+
+        activity_month_build(kept)
     kept.computed_at, kept.stale = timezone.now(), False
     kept.save(update_fields=["computed_at", "stale"])
     return kept
@@ -430,7 +434,13 @@ def coverage_snapshots_refresh(*, today: dt.date | None = None, months: int = 13
     stale ones (the nightly job). Returns the days built."""
     today = today or timezone.localdate()
     days = [d for d in month_ends(today, months + 1) if d < today]
-    fresh = set(CoverageDay.objects.filter(day__in=days, stale=False).values_list("day", flat=True))
+    # Fresh and complete: not stale, and a month end's activity is kept too (days kept
+    # before activity was kept are rebuilt once).
+    fresh = set(
+        CoverageDay.objects.filter(day__in=days, stale=False, activity__isnull=False).values_list(
+            "day", flat=True
+        )
+    )
     built = [d for d in days if d not in fresh]
     for day in built:
         coverage_snapshot_build(day)

@@ -88,3 +88,60 @@ class ClientExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.started_at:%Y-%m-%d %H:%M} ({self.rows})"
+
+
+class ActivityKind(models.TextChoices):
+    HELD = "held", _("held interviews by channel")
+    NO_SHOW = "no_show", _("no-shows by channel")
+    CANCELLED = "cancelled", _("cancellations by channel")
+    GAP = "gap", _("days since the previous held interview")
+    OUTCOME = "outcome", _("clients by outcome")
+
+
+class ActivityMonth(models.Model):
+    """The kept activity figures of a closed month, beside its coverage snapshot.
+
+    They share the month end's CoverageDay: history written retroactively marks the day
+    stale, and then neither is served (reports.activity computes the month from the data).
+    """
+
+    day = models.OneToOneField(
+        "interviews.CoverageDay", on_delete=models.CASCADE, related_name="activity"
+    )
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("activity month")
+        verbose_name_plural = _("activity months")
+
+    def __str__(self) -> str:
+        return f"activity of the month ending {self.day.day}"
+
+
+class ActivityCount(models.Model):
+    """How many of one kind of event a (team, responsible adviser) had in the month:
+    held interviews / no-shows / cancellations per channel, held interviews per number of
+    days since the client's previous one (for the median), clients per outcome."""
+
+    month = models.ForeignKey(ActivityMonth, on_delete=models.CASCADE, related_name="rows")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
+    value = models.CharField(max_length=20)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("activity count")
+        verbose_name_plural = _("activity counts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActivityKind.values), name="activitycount_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(n__gt=0), name="activitycount_n_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}: {self.n}"

@@ -21,33 +21,30 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clients.models import Status
 from interviews import rules
-from interviews.choices import AppointmentStatus, Channel, Outcome
-from plans.models import ActionKind, ActionStatus
+from interviews.choices import Channel
 from teams import policy
 from teams.models import ManagerScope, Office, ServiceLine, Team
 
+from .activity import OUTCOMES, activity_by_key, median_of
 from .coverage import (
     LEVELS,
     Figures,
     Level,
-    _candidates,
-    clients_as_of,
     coverage_by_month,
-    day_end,
     month_end,
 )
 from .models import ClientExport, StoredReport
@@ -63,10 +60,6 @@ LEVEL_LABELS = {
     "adviser": gettext_lazy("Adviser"),
 }
 CHANNELS: tuple[str, ...] = tuple(Channel.values)
-WORK_STATUSES = (Status.EMPLOYED, Status.PART_TIME)
-SERVICE_STATUSES = (Status.IN_SERVICE,)
-STARTED_ACTION = (ActionStatus.IN_PROGRESS, ActionStatus.DONE)
-OUTCOMES = ("to_work", "to_study", "to_work_trial", "to_service")
 
 
 # --- Columns and their definitions (page, CSV, XLSX) ---------------------------------------
@@ -523,195 +516,33 @@ def _labels(level: Level, keys: set[int | None]) -> dict[int | None, tuple[str, 
     return labels
 
 
-# --- The SQL of the activity figures ----------------------------------------------------
+# --- The activity figures ------------------------------------------------------------------
 
 
 class _Activity(dict):
     total_median: float | None = None
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _keyed_clients(period: Period, level: Level, team_ids: list[int] | None) -> tuple[str, list]:
-    """SQL of (client_id, key): each client's row at the period end (coverage definition 2)."""
-    clients = clients_as_of(period.end, _candidates(team_ids))
-    if team_ids is not None:
-        clients = clients.filter(team_on__in=team_ids)
-    sql, params = clients.order_by().values("pk", "team_on", "adviser_on").query.sql_with_params()
-    key = {
-        "team": "g.team_on",
-        "adviser": "g.adviser_on",
-        "service_line": "t.service_line_id",
-        "office": "s.office_id",
-    }[level]
-    joins = ""
-    if level in ("service_line", "office"):
-        joins = f" JOIN {_table(Team)} t ON t.id = g.team_on"
-    if level == "office":
-        joins += f" JOIN {_table(ServiceLine)} s ON s.id = t.service_line_id"
-    cte = (
-        f"g(client_id, team_on, adviser_on) AS ({sql}), "
-        f"k AS (SELECT g.client_id AS client_id, {key} AS key FROM g{joins})"
-    )
-    return cte, list(params)
-
-
-def _dt(value: dt.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _held_day_sql(column: str) -> str:
-    """A held_at column as its local (Helsinki) date."""
-    if connection.vendor == "postgresql":
-        return f"(({column}) AT TIME ZONE 'Europe/Helsinki')::date"
-    return f"django_datetime_cast_date({column}, 'Europe/Helsinki', 'UTC')"
-
-
-def _days_between_sql(later: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({later} - {earlier})"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-def _median_sql() -> str:
-    """The median gap per (total, key) over the CTE `d(key, gap)`.
-
-    PostgreSQL: PERCENTILE_CONT. SQLite has no ordered-set aggregates: the middle row (odd
-    count) or the mean of the two middle rows (even count) by ROW_NUMBER within each group.
-    """
-    if connection.vendor == "postgresql":
-        return (
-            "SELECT 0, key, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY gap) FROM d GROUP BY key "
-            "UNION ALL SELECT 1, NULL, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY gap) FROM d"
-        )
-    return (
-        ", e AS (SELECT 0 AS total, key, gap FROM d UNION ALL SELECT 1, NULL, gap FROM d), "
-        "r AS (SELECT total, key, gap, "
-        "ROW_NUMBER() OVER (PARTITION BY total, key ORDER BY gap) AS rn, "
-        "COUNT(*) OVER (PARTITION BY total, key) AS n FROM e) "
-        "SELECT total, key, AVG(gap) FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) "
-        "GROUP BY total, key"
-    )
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
 
 
 def _activity(period: Period, level: Level, team_ids: list[int] | None) -> _Activity:
-    """Interviews, no-shows, cancellations, median interval and outcomes per row: 3 queries."""
-    from clients.models import StatusChange
-    from interviews.models import Appointment, Interview
-    from plans.models import EmploymentPlan, PlanAction, PlanVersion
-
+    """Interviews, no-shows, cancellations, median interval and outcomes per row
+    (reports.activity: one statement, kept months read, the rest computed)."""
     rows = _Activity()
-    if team_ids is not None and not team_ids:
-        return rows
-    cte, cte_params = _keyed_clients(period, level, team_ids)
-    since = _dt(day_end(period.start - dt.timedelta(days=1)))
-    until = _dt(day_end(period.end))
-
-    def row(key):
-        if key not in rows:
-            rows[key] = Row(key=key, label="")
-        return rows[key]
-
-    interviews, appointments = _table(Interview), _table(Appointment)
-    with connection.cursor() as cursor:
-        # 1. Interviews by outcome and channel, and appointments cancelled without a record.
-        cursor.execute(
-            f"WITH {cte} "
-            f"SELECT k.key, i.outcome, i.channel, COUNT(*) FROM {interviews} i "
-            "JOIN k ON k.client_id = i.client_id "
-            "WHERE i.held_at >= %s AND i.held_at < %s GROUP BY k.key, i.outcome, i.channel "
-            f"UNION ALL SELECT k.key, 'cancelled', a.channel, COUNT(*) FROM {appointments} a "
-            "JOIN k ON k.client_id = a.client_id "
-            "WHERE a.status = %s AND a.starts_at >= %s AND a.starts_at < %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {interviews} i2 WHERE i2.appointment_id = a.id) "
-            "GROUP BY k.key, a.channel",
-            [*cte_params, since, until, AppointmentStatus.CANCELLED, since, until],
-        )
-        for key, outcome, channel, count in cursor.fetchall():
-            if outcome == Outcome.HELD:
-                row(key).held[channel] += count
-            elif outcome == Outcome.NO_SHOW:
-                row(key).no_shows += count
-            else:
-                row(key).cancellations += count
-
-        # 2. Days between consecutive held interviews: LAG over each client's held
-        #    interviews up to the period end; the gaps that end in the period; their median.
-        cursor.execute(
-            f"WITH {cte}, "
-            f"h AS (SELECT i.id, i.client_id, i.held_at, {_held_day_sql('i.held_at')} AS day "
-            f"FROM {interviews} i WHERE i.outcome = %s AND i.held_at < %s "
-            "AND i.client_id IN (SELECT client_id FROM k)), "
-            "gaps AS (SELECT client_id, held_at, day, "
-            "LAG(day) OVER (PARTITION BY client_id ORDER BY held_at, id) AS prev FROM h), "
-            f"d AS (SELECT k.key AS key, {_days_between_sql('gaps.day', 'gaps.prev')} AS gap "
-            "FROM gaps JOIN k ON k.client_id = gaps.client_id "
-            "WHERE gaps.held_at >= %s AND gaps.prev IS NOT NULL) " + _median_sql(),
-            [*cte_params, Outcome.HELD, until, since],
-        )
-        for is_total, key, median in cursor.fetchall():
-            value = None if median is None else round(float(median), 1)
-            if is_total:
-                rows.total_median = value
-            else:
-                row(key).median_interval_days = value
-
-        # 3. Outcomes: status changes from a required status, and study / work-trial actions
-        #    that a plan version agreed in the period started (no earlier version had one).
-        required = list(rules.REQUIRED_STATUSES)
-        started = list(STARTED_ACTION)
-        marks = ", ".join(["%s"] * len(required))
-        work_marks = ", ".join(["%s"] * len(WORK_STATUSES))
-        service_marks = ", ".join(["%s"] * len(SERVICE_STATUSES))
-        started_marks = ", ".join(["%s"] * len(started))
-        sc, pa, pv, ep = (
-            _table(StatusChange),
-            _table(PlanAction),
-            _table(PlanVersion),
-            _table(EmploymentPlan),
-        )
-        cursor.execute(
-            f"WITH {cte} "
-            f"SELECT k.key, 'to_work', COUNT(DISTINCT sc.client_id) FROM {sc} sc "
-            "JOIN k ON k.client_id = sc.client_id "
-            f"WHERE sc.effective_on >= %s AND sc.effective_on <= %s AND sc.old_status IN ({marks}) "
-            f"AND sc.new_status IN ({work_marks}) GROUP BY k.key "
-            f"UNION ALL SELECT k.key, 'to_service', COUNT(DISTINCT sc.client_id) FROM {sc} sc "
-            "JOIN k ON k.client_id = sc.client_id "
-            f"WHERE sc.effective_on >= %s AND sc.effective_on <= %s AND sc.old_status IN ({marks}) "
-            f"AND sc.new_status IN ({service_marks}) GROUP BY k.key "
-            f"UNION ALL SELECT k.key, a.kind, COUNT(DISTINCT p.client_id) FROM {pa} a "
-            f"JOIN {pv} v ON v.id = a.version_id JOIN {ep} p ON p.id = v.plan_id "
-            "JOIN k ON k.client_id = p.client_id "
-            f"WHERE a.kind IN (%s, %s) AND a.status IN ({started_marks}) "
-            "AND v.created_at >= %s AND v.created_at < %s "
-            f"AND NOT EXISTS (SELECT 1 FROM {pa} a2 JOIN {pv} v2 ON v2.id = a2.version_id "
-            "WHERE v2.plan_id = v.plan_id AND v2.number < v.number AND a2.kind = a.kind "
-            f"AND a2.status IN ({started_marks})) "
-            "GROUP BY k.key, a.kind",
-            [
-                *cte_params,
-                period.start,
-                period.end,
-                *required,
-                *WORK_STATUSES,
-                period.start,
-                period.end,
-                *required,
-                *SERVICE_STATUSES,
-                ActionKind.STUDY,
-                ActionKind.WORK_TRIAL,
-                *started,
-                since,
-                until,
-                *started,
-            ],
-        )
-        names = {ActionKind.STUDY: "to_study", ActionKind.WORK_TRIAL: "to_work_trial"}
-        for key, name, count in cursor.fetchall():
-            row(key).outcomes[names.get(name, name)] += count
+    all_gaps: Counter = Counter()
+    found = activity_by_key(period.start, period.end, level=level, team_ids=team_ids)
+    for key, activity in found.items():
+        row = rows[key] = Row(key=key, label="")
+        for channel, n in activity.held.items():
+            row.held[channel] += n
+        row.no_shows, row.cancellations = activity.no_shows, activity.cancellations
+        row.median_interval_days = _rounded(activity.median_gap)
+        for name, n in activity.outcomes.items():
+            row.outcomes[name] += n
+        all_gaps.update(activity.gaps)
+    rows.total_median = _rounded(median_of(all_gaps))
     return rows
 
 

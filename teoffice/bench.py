@@ -242,8 +242,14 @@ class Bench:
         team = Membership.objects.get(user__username="adviser").team
         client = Client.objects.filter(team=team).order_by("id").first()
         today = timezone.localdate()
-        year_ago = (today - dt.timedelta(days=365)).isoformat()
-        report = f"/reports/coverage/?period=range&start={year_ago}&end={today.isoformat()}"
+        # "A year": the last twelve closed months (what an annual report covers; their
+        # activity is kept nightly). The rolling 365 days up to today is measured beside
+        # it: its first and last month parts are computed from the history on every request.
+        last_closed = today.replace(day=1) - dt.timedelta(days=1)
+        year_start = (last_closed.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
+        report = f"/reports/coverage/?period=range&start={year_start}&end={last_closed}"
+        rolling_start = (today - dt.timedelta(days=365)).isoformat()
+        rolling = f"/reports/coverage/?period=range&start={rolling_start}&end={today}"
         return {
             "trivial": ("adviser", "/health/"),
             "caseload": ("adviser", "/clients/"),
@@ -252,6 +258,7 @@ class Bench:
             "report_team_year": ("manager", f"{report}&level=team"),
             "report_service_line_year": ("manager", f"{report}&level=service_line"),
             "report_office_year": ("manager", f"{report}&level=office"),
+            "report_office_365_days": ("manager", f"{rolling}&level=office"),
         }
 
     def pages(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 import time_machine
@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clients.demo import seed_demo
-from clients.models import Assignment, Status, StatusChange
+from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Channel, Outcome
 from interviews.models import Appointment, Interview
@@ -161,7 +161,8 @@ def test_hand_computed_activity_and_outcomes(team_a, team_b, adviser, outsider, 
     )
     _plan_version(c3, adviser, 1, D(2026, 8, 10), [(ActionKind.STUDY, ActionStatus.PLANNED)])
     _plan_version(c4, adviser, 1, D(2026, 9, 30), [(ActionKind.STUDY, ActionStatus.DONE)])
-    # c7: in team B until 10.9., then moved to team A: its July interview counts for A.
+    # c7: in team B until 10.9., then moved to team A: its July interview counts for B (the
+    #     team that had the client at the end of July), its row on 30.9. for A.
     c7 = make_client(team_a, registered_on=D(2025, 1, 1))
     _status(c7, Status.UNEMPLOYED, D(2025, 1, 1))
     make_interview(c7, outsider, held_on=D(2026, 7, 20), channel=Channel.VIDEO)
@@ -175,14 +176,15 @@ def test_hand_computed_activity_and_outcomes(team_a, team_b, adviser, outsider, 
     report = coverage_report(user=manager, start=Q3[0], end=Q3[1], level="team")
     rows = {row.key: row for row in report.rows}
     a, b = rows[team_a.pk], rows[team_b.pk]
-    # Held in Q3: c1 ×2, c2 1.7. and 30.9., c7 20.7.
-    assert a.held == {"phone": 2, "face_to_face": 1, "video": 2}
-    assert a.held_total == 5 and a.share("video") == pytest.approx(2 / 5)
+    # Held in Q3 for A: c1 ×2, c2 1.7. and 30.9.; for B: c7 20.7.
+    assert a.held == {"phone": 2, "face_to_face": 1, "video": 1}
+    assert a.held_total == 4 and a.share("video") == pytest.approx(1 / 4)
     assert (a.no_shows, a.cancellations) == (1, 2)
     # Gaps ending in Q3: c1 100 and 67, c2 30.9. − 1.7. = 91: median 91.
     assert a.median_interval_days == 91.0
     assert a.outcomes == {"to_work": 1, "to_study": 1, "to_work_trial": 1, "to_service": 1}
-    assert b.held_total == 0 and b.figures.required == 0 and b.median_interval_days is None
+    assert b.held == {"phone": 0, "face_to_face": 0, "video": 1} and b.figures.required == 0
+    assert b.median_interval_days is None  # c7's first interview: no interval
     # On 30.9.: c1 (covered), c2 (covered, held 30.9.), c6 (required, overdue: nothing held),
     # c7 (covered, held 20.7.); c3 employed, c4 in a service, c5 never required.
     assert (a.figures.required, a.figures.covered, a.figures.overdue) == (4, 3, 1)
@@ -371,12 +373,22 @@ def seeded(db):
         seed_demo(clients=500, seed=7, today=D(2026, 11, 25))
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["from history", "kept months"])
 @pytest.mark.parametrize(
     ("start", "end"),
     [Q3, (D(2026, 10, 1), D(2026, 10, 31)), (D(2026, 2, 14), D(2026, 11, 20))],
 )
-def test_seeded_office_matches_independent_sql(seeded, start, end):
-    report = report_build(period=Period(start, end), level="team", team_ids=None)
+def test_seeded_office_matches_independent_sql(seeded, start, end, kept):
+    """The same figures whether the closed months are read from their kept activity rows
+    (the nightly job's) or computed from the history."""
+    from reports.coverage import coverage_snapshots_refresh
+    from reports.models import ActivityMonth
+
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
+        if kept:
+            coverage_snapshots_refresh(today=D(2026, 11, 25))
+            assert ActivityMonth.objects.count() == 13
+        report = report_build(period=Period(start, end), level="team", team_ids=None)
     reference = _reference(start, end)
     all_gaps = []
     for row in report.rows:
@@ -396,3 +408,91 @@ def test_seeded_office_matches_independent_sql(seeded, start, end):
         ), row.label
     assert report.total.median_interval_days == statistics.median(all_gaps)
     assert report.total.held_total == sum(r.held_total for r in report.rows) > 0
+
+
+def test_kept_months_are_read_and_a_stale_month_is_computed_again(seeded):
+    """A whole closed month comes from its kept rows while its day is fresh; once history
+    dated in it is written (the day turns stale) it is computed from the data again."""
+    from reports.coverage import coverage_snapshots_refresh
+    from reports.models import ActivityCount, ActivityKind
+
+    today = D(2026, 11, 25)
+    october = Period(D(2026, 10, 1), D(2026, 10, 31))
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
+        computed = report_build(period=october, level="office", team_ids=None).total
+        coverage_snapshots_refresh(today=today)
+        kept = ActivityCount.objects.filter(
+            month__day__day=october.end, kind=ActivityKind.HELD, value=Channel.PHONE
+        )
+        assert sum(kept.values_list("n", flat=True)) == computed.held["phone"] > 0
+        # The kept rows are what the report reads: one more phone interview in one shows.
+        row = kept.first()
+        ActivityCount.objects.filter(pk=row.pk).update(n=row.n + 1)
+        read = report_build(period=october, level="office", team_ids=None).total
+        assert read.held["phone"] == computed.held["phone"] + 1
+        # A retroactive interview on 15.10. marks the month stale: computed again, with it.
+        client = Client.objects.filter(status=Status.UNEMPLOYED).first()
+        adviser = client.responsible_adviser or make_user("late_adviser")
+        from interviews.services import interview_log
+
+        interview_log(
+            client=client,
+            adviser=adviser,
+            held_at=dt.datetime(2026, 10, 15, 10, tzinfo=HELSINKI),
+            channel=Channel.PHONE,
+            outcome=Outcome.HELD,
+        )
+        again = report_build(period=october, level="office", team_ids=None).total
+    assert again.held["phone"] == computed.held["phone"] + 1
+    assert again.held_total == computed.held_total + 1
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_median_of_a_histogram_is_the_median_of_its_values(seed):
+    import random
+
+    from reports.activity import median_of
+
+    rng = random.Random(seed)
+    values = [rng.randint(0, 120) for _ in range(rng.randint(1, 60))]
+    histogram = Counter(values)
+    assert median_of(histogram) == statistics.median(values)
+    assert median_of(Counter()) is None
+
+
+def test_cancelling_a_past_appointment_or_a_late_no_show_reaches_a_kept_month(
+    team_a, adviser, manager
+):
+    from interviews.models import CoverageDay
+    from interviews.services import appointment_cancel, interview_log
+    from reports.coverage import coverage_snapshots_refresh
+
+    client = make_client(team_a, registered_on=D(2026, 1, 1), responsible_adviser=adviser)
+    _status(client, Status.UNEMPLOYED, D(2026, 1, 1))
+    booked = Appointment.objects.create(
+        client=client,
+        adviser=adviser,
+        booked_by=adviser,
+        channel=Channel.PHONE,
+        starts_at=dt.datetime(2026, 10, 20, 9, tzinfo=HELSINKI),
+    )
+    october = Period(D(2026, 10, 1), D(2026, 10, 31))
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
+        coverage_snapshots_refresh(today=D(2026, 11, 25))
+        assert not CoverageDay.objects.get(day=october.end).stale
+        before = report_build(period=october, level="team", team_ids=[team_a.pk]).total
+        appointment_cancel(appointment=booked, cancelled_by=adviser)
+        assert CoverageDay.objects.get(day=october.end).stale
+        after = report_build(period=october, level="team", team_ids=[team_a.pk]).total
+        assert after.cancellations == before.cancellations + 1
+        coverage_snapshots_refresh(today=D(2026, 11, 25))
+        interview_log(
+            client=client,
+            adviser=adviser,
+            held_at=dt.datetime(2026, 10, 22, 9, tzinfo=HELSINKI),
+            channel=Channel.PHONE,
+            outcome=Outcome.NO_SHOW,
+        )
+        assert CoverageDay.objects.get(day=october.end).stale
+        late = report_build(period=october, level="team", team_ids=[team_a.pk]).total
+    assert late.no_shows == before.no_shows + 1

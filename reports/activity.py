@@ -1,0 +1,368 @@
+"""The coverage report's activity figures, computed the same way for any period.
+
+Per row of the report: held interviews by channel, no-shows, cancellations (cancelled
+interviews, and cancelled appointments that have no interview), the median number of days
+between a held interview and the client's previous held one, and outcomes (clients whose
+status went from a required status to work or to a service, and clients whose plan started
+a study or a work trial for the first time).
+
+**Whose activity it is.** A period is cut into *month parts*: its days within one calendar
+month. Activity counts for the team and responsible adviser the client had at the end of
+the month part it happened in (coverage definition 2). For a period within one month that
+is the client's row at the period end; over a longer period a client who moved keeps each
+month's activity with the team that served the client that month. Outcomes count clients
+per month part (a client who found work twice in a year counts in both months).
+
+**Where the figures come from.** A month part that is a whole closed month is read from
+its kept ActivityCount rows when its CoverageDay is fresh (the nightly job builds them with
+the coverage snapshot; a retroactive write marks both stale). Every other part is computed
+from the history in the same statement. One statement per report, whatever the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from clients.models import Assignment, Client, Status, StatusChange
+from interviews import rules
+from interviews.choices import AppointmentStatus, Outcome
+from interviews.models import Appointment, CoverageDay, Interview
+from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
+from teams.models import ServiceLine, Team
+
+from .coverage import day_end, month_end
+from .models import ActivityCount, ActivityKind, ActivityMonth
+
+WORK_STATUSES = (Status.EMPLOYED, Status.PART_TIME)
+SERVICE_STATUSES = (Status.IN_SERVICE,)
+STARTED_ACTION = (ActionStatus.IN_PROGRESS, ActionStatus.DONE)
+OUTCOMES = ("to_work", "to_study", "to_work_trial", "to_service")
+Key = int | None
+
+
+@dataclass
+class Activity:
+    """One row's activity: counts by channel, a histogram of gaps, clients by outcome."""
+
+    held: Counter = field(default_factory=Counter)
+    no_shows: int = 0
+    cancellations: int = 0
+    gaps: Counter = field(default_factory=Counter)  # {days: held interviews}
+    outcomes: Counter = field(default_factory=Counter)
+
+    def add(self, kind: str, value: str, n: int) -> None:
+        if kind == ActivityKind.HELD:
+            self.held[value] += n
+        elif kind == ActivityKind.NO_SHOW:
+            self.no_shows += n
+        elif kind == ActivityKind.CANCELLED:
+            self.cancellations += n
+        elif kind == ActivityKind.GAP:
+            if value is not None:  # a client's first held interview has no interval
+                self.gaps[int(value)] += n
+        else:
+            self.outcomes[value] += n
+
+    @property
+    def median_gap(self) -> float | None:
+        return median_of(self.gaps)
+
+
+def median_of(histogram: Counter) -> float | None:
+    """The median of the values a {value: count} histogram holds (the mean of the two
+    middle values for an even count), as statistics.median would give over the values."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    lower, upper = (total - 1) // 2, total // 2  # 0-based positions of the middle values
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        for position in (lower, upper):
+            if seen <= position < seen + count:
+                found.append(value)
+        seen += count
+        if len(found) == 2:
+            break
+    return (found[0] + found[1]) / 2
+
+
+def month_parts(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The period's days cut at month ends: [(first, last), ...]."""
+    parts, day = [], start
+    while day <= end:
+        last = min(month_end(day), end)
+        parts.append((day, last))
+        day = last + dt.timedelta(days=1)
+    return parts
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _dt(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def held_day_sql(column: str) -> str:
+    """A held_at column (or scalar subquery) as its local (Helsinki) date."""
+    if connection.vendor == "postgresql":
+        return f"(({column}) AT TIME ZONE 'Europe/Helsinki')::date"
+    return f"django_datetime_cast_date({column}, 'Europe/Helsinki', 'UTC')"
+
+
+def days_between_sql(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _ids(values: list[int]) -> str:
+    return ", ".join(str(int(v)) for v in values)
+
+
+def _events_sql(first: dt.date, last: dt.date) -> tuple[str, list]:
+    """(kind, client_id, value) per event in [first, last]; outcome rows once per client."""
+    since, until = _dt(day_end(first - dt.timedelta(days=1))), _dt(day_end(last))
+    interviews, appointments = _table(Interview), _table(Appointment)
+    sc, pa, pv, ep = (
+        _table(StatusChange),
+        _table(PlanAction),
+        _table(PlanVersion),
+        _table(EmploymentPlan),
+    )
+    required, started = list(rules.REQUIRED_STATUSES), list(STARTED_ACTION)
+    previous = (
+        f"(SELECT p.held_at FROM {interviews} p WHERE p.client_id = i.client_id "
+        "AND p.outcome = %s AND (p.held_at < i.held_at OR (p.held_at = i.held_at AND p.id < i.id)) "
+        "ORDER BY p.held_at DESC, p.id DESC LIMIT 1)"
+    )
+    gap = days_between_sql(held_day_sql("i.held_at"), held_day_sql(previous))
+    sql = (
+        # Interviews by outcome (held / no_show / cancelled) and channel.
+        f"SELECT i.outcome AS kind, i.client_id AS client_id, i.channel AS value "
+        f"FROM {interviews} i WHERE i.held_at >= %s AND i.held_at < %s "
+        # Appointments cancelled without an interview record.
+        f"UNION ALL SELECT %s, a.client_id, a.channel FROM {appointments} a "
+        "WHERE a.status = %s AND a.starts_at >= %s AND a.starts_at < %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {interviews} i2 WHERE i2.appointment_id = a.id) "
+        # Days since the client's previous held interview, for each held one (NULL for a
+        # client's first: left out when read and when kept, where it costs no second probe).
+        f"UNION ALL SELECT %s, i.client_id, CAST({gap} AS TEXT) FROM {interviews} i "
+        "WHERE i.outcome = %s AND i.held_at >= %s AND i.held_at < %s "
+        # Clients whose status went from a required one to work or to a service.
+        f"UNION ALL SELECT DISTINCT %s, sc.client_id, CASE WHEN sc.new_status IN "
+        f"({_marks(WORK_STATUSES)}) THEN 'to_work' ELSE 'to_service' END FROM {sc} sc "
+        f"WHERE sc.effective_on >= %s AND sc.effective_on <= %s "
+        f"AND sc.old_status IN ({_marks(required)}) "
+        f"AND sc.new_status IN ({_marks(WORK_STATUSES + SERVICE_STATUSES)}) "
+        # Clients whose plan started a study / work trial: the first version that has one.
+        f"UNION ALL SELECT DISTINCT %s, p.client_id, CASE WHEN a.kind = %s THEN 'to_study' "
+        f"ELSE 'to_work_trial' END FROM {pa} a JOIN {pv} v ON v.id = a.version_id "
+        f"JOIN {ep} p ON p.id = v.plan_id WHERE a.kind IN (%s, %s) "
+        f"AND a.status IN ({_marks(started)}) AND v.created_at >= %s AND v.created_at < %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {pa} a2 JOIN {pv} v2 ON v2.id = a2.version_id "
+        "WHERE v2.plan_id = v.plan_id AND v2.number < v.number AND a2.kind = a.kind "
+        f"AND a2.status IN ({_marks(started)}))"
+    )
+    params = [
+        since,
+        until,
+        ActivityKind.CANCELLED,
+        AppointmentStatus.CANCELLED,
+        since,
+        until,
+        ActivityKind.GAP,
+        Outcome.HELD,
+        Outcome.HELD,
+        since,
+        until,
+        ActivityKind.OUTCOME,
+        *WORK_STATUSES,
+        first,
+        last,
+        *required,
+        *WORK_STATUSES,
+        *SERVICE_STATUSES,
+        ActivityKind.OUTCOME,
+        ActionKind.STUDY,
+        ActionKind.STUDY,
+        ActionKind.WORK_TRIAL,
+        *started,
+        since,
+        until,
+        *started,
+    ]
+    return sql, params
+
+
+def _row_on_sql(day: dt.date) -> tuple[str, str, str, list]:
+    """(joins, team, adviser, params): the team and responsible adviser of client `c` as of
+    the end of `day` (coverage definition 2: the latest move before, else the origin of the
+    first move after, else the client's own columns)."""
+    end = _dt(day_end(day))
+    moves = _table(Assignment)
+    if connection.vendor == "postgresql":
+        joins = (
+            "LEFT JOIN (SELECT DISTINCT ON (client_id) client_id, to_team_id, to_adviser_id "
+            f"FROM {moves} WHERE moved_at < %s ORDER BY client_id, moved_at DESC, id DESC) mb "
+            "ON mb.client_id = c.id "
+            "LEFT JOIN (SELECT DISTINCT ON (client_id) client_id, from_team_id, from_adviser_id "
+            f"FROM {moves} WHERE moved_at >= %s ORDER BY client_id, moved_at, id) ma "
+            "ON ma.client_id = c.id"
+        )
+        team = "COALESCE(mb.to_team_id, ma.from_team_id, c.team_id)"
+        adviser = (
+            "CASE WHEN mb.client_id IS NOT NULL THEN mb.to_adviser_id "
+            "WHEN ma.client_id IS NOT NULL THEN ma.from_adviser_id "
+            "ELSE c.responsible_adviser_id END"
+        )
+        return joins, team, adviser, [end, end]
+
+    def move(column: str, after: bool) -> str:
+        where = (
+            "m.moved_at >= %s ORDER BY m.moved_at, m.id"
+            if after
+            else ("m.moved_at < %s ORDER BY m.moved_at DESC, m.id DESC")
+        )
+        return f"(SELECT m.{column} FROM {moves} m WHERE m.client_id = c.id AND {where} LIMIT 1)"
+
+    before_exists = f"EXISTS (SELECT 1 FROM {moves} m WHERE m.client_id = c.id AND m.moved_at < %s)"
+    after_exists = f"EXISTS (SELECT 1 FROM {moves} m WHERE m.client_id = c.id AND m.moved_at >= %s)"
+    team = f"COALESCE({move('to_team_id', False)}, {move('from_team_id', True)}, c.team_id)"
+    adviser = (
+        f"CASE WHEN {before_exists} THEN {move('to_adviser_id', False)} "
+        f"WHEN {after_exists} THEN {move('from_adviser_id', True)} "
+        "ELSE c.responsible_adviser_id END"
+    )
+    return "", team, adviser, [end, end, end, end, end, end]
+
+
+def _pairs_from_history_sql(
+    first: dt.date, last: dt.date, team_ids: list[int] | None
+) -> tuple[str, list]:
+    """SQL of (team_on, adviser_on, kind, value, n) for the month part [first, last]."""
+    events, events_params = _events_sql(first, last)
+    joins, team, adviser, row_params = _row_on_sql(last)
+    scope = "" if team_ids is None else f"WHERE x.team_on IN ({_ids(team_ids)})"
+    sql = (
+        f"SELECT x.team_on, x.adviser_on, x.kind, x.value, COUNT(*) AS n FROM ("
+        f"SELECT {team} AS team_on, {adviser} AS adviser_on, e.kind AS kind, e.value AS value "
+        f"FROM ({events}) e JOIN {_table(Client)} c ON c.id = e.client_id {joins}) x {scope} "
+        "GROUP BY x.team_on, x.adviser_on, x.kind, x.value"
+    )
+    # The row expressions' parameters come before the events' in PostgreSQL's join text,
+    # but the SELECT list (team, adviser) is read before FROM: order them as written.
+    if connection.vendor == "postgresql":
+        return sql, [*events_params, *row_params]
+    return sql, [*row_params, *events_params]
+
+
+def _level_key(level: str) -> tuple[str, str]:
+    """(key expression over p(team_on, adviser_on), joins) for a report level."""
+    if level == "team":
+        return "p.team_on", ""
+    if level == "adviser":
+        return "p.adviser_on", ""
+    joins = f" JOIN {_table(Team)} t ON t.id = p.team_on"
+    if level == "service_line":
+        return "t.service_line_id", joins
+    return "s.office_id", joins + f" JOIN {_table(ServiceLine)} s ON s.id = t.service_line_id"
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def kept_months(parts: list[tuple[dt.date, dt.date]], today: dt.date) -> dict[dt.date, int]:
+    """{month end: ActivityMonth id} for the parts that are whole closed months with fresh
+    kept figures (one query)."""
+    whole = [
+        last
+        for first, last in parts
+        if first.day == 1 and last == month_end(first) and last < today
+    ]
+    if not whole:
+        return {}
+    return {
+        day: pk
+        for pk, day in ActivityMonth.objects.filter(
+            day__day__in=whole, day__stale=False
+        ).values_list("pk", "day__day")
+    }
+
+
+def activity_by_key(
+    start: dt.date,
+    end: dt.date,
+    *,
+    level: str,
+    team_ids: list[int] | None,
+    today: dt.date | None = None,
+) -> dict[Key, Activity]:
+    """Activity per report row (team, adviser, service line or office id) over the period:
+    kept months read, the other month parts computed, all in one statement."""
+    if team_ids is not None and not team_ids:
+        return {}
+    today = today or timezone.localdate()
+    parts = month_parts(start, end)
+    kept = kept_months(parts, today)
+    pieces, params = [], []
+    if kept:
+        scope = "" if team_ids is None else f" AND team_id IN ({_ids(team_ids)})"
+        pieces.append(
+            "SELECT team_id AS team_on, adviser_id AS adviser_on, kind, value, n "
+            f"FROM {_table(ActivityCount)} WHERE month_id IN ({_ids(kept.values())}){scope}"
+        )
+    for first, last in parts:
+        if last not in kept:
+            sql, part_params = _pairs_from_history_sql(first, last, team_ids)
+            pieces.append(sql)
+            params += part_params
+    key, joins = _level_key(level)
+    union = " UNION ALL ".join(pieces)
+    sql = (
+        f"SELECT {key}, p.kind, p.value, SUM(p.n) FROM ({union}) p{joins} "
+        f"GROUP BY {key}, p.kind, p.value"
+    )
+    found: dict[Key, Activity] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for key_value, kind, value, n in cursor.fetchall():
+            found.setdefault(key_value, Activity()).add(kind, value, int(n))
+    return found
+
+
+# --- Keeping ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def activity_month_build(day: CoverageDay) -> ActivityMonth:
+    """Compute and keep the activity of the month ending on `day` (a month end), replacing
+    what was kept. Called by reports.coverage.coverage_snapshot_build in its transaction."""
+    if day.day != month_end(day.day):
+        raise ValueError(f"{day.day} is not a month end")
+    ActivityMonth.objects.filter(day=day).delete()
+    month = ActivityMonth.objects.create(day=day, computed_at=timezone.now())
+    sql, params = _pairs_from_history_sql(day.day.replace(day=1), day.day, None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(ActivityCount)} (month_id, team_id, adviser_id, kind, value, n) "
+            f"SELECT %s, q.team_on, q.adviser_on, q.kind, q.value, q.n FROM ({sql}) q "
+            "WHERE q.value IS NOT NULL",
+            [month.pk, *params],
+        )
+    return month
