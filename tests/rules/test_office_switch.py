@@ -139,3 +139,78 @@ def test_a_rule_set_change_recomputes_in_one_set_based_run(office, team_a, manag
     # The same number of statements for 1 client as for 6: nothing loops over clients.
     assert counts[0] == counts[1] == counts[2] <= 15
     assert set(Client.objects.values_list("next_due_date", flat=True)) == {D(2026, 6, 23)}
+
+
+def test_done_when_a_manager_switches_the_demo_office_on_the_page(db, client, settings):
+    """Issue 9's "done when", end to end on the demo office: the manager chooses nordic_2022
+    from a date on the rule-set page; a client registered on that day is due for the initial
+    interview in five working days (Midsummer skipped); every existing client keeps its
+    deadline and history, and past coverage stays as it was."""
+    from django.urls import reverse
+
+    from clients.demo import seed_demo
+    from interviews.models import Interview
+    from teams.models import Membership, Office
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with at(D(2026, 6, 10)):
+        seed_demo(clients=300, seed=5, today=D(2026, 6, 10), password="pw-demo")
+        office = Office.objects.get(code="demo")
+        past_days = (D(2026, 1, 31), D(2026, 3, 31), D(2026, 5, 31))
+        coverage_before = {day: coverage_from_history(day) for day in past_days}
+        kept = coverage_snapshot_build(D(2026, 5, 31))
+        dues_before = dict(Client.objects.values_list("pk", "next_due_date"))
+        history_before = sorted(Interview.objects.values_list("id", "client_id", "held_at"))
+        assert sum(f.required for f in coverage_before[D(2026, 5, 31)].values()) > 50
+
+        assert client.login(username="manager", password="pw-demo")
+        url = reverse("interviews:office_rule_sets")
+        page = client.get(url).content.decode()
+        assert "No rule set chosen: the default applies." in page
+        response = client.post(
+            url, {"office": office.pk, "code": "nordic_2022", "effective_from": "2026-06-15"}
+        )
+        assert response.status_code == 302
+        page = client.get(url).content.decode()
+        assert "Nordic job-seeking model (2022)" in page and "15.6.2026" in page
+        assert list(OfficeRuleSet.objects.values_list("office", "code", "effective_from")) == [
+            (office.pk, "nordic_2022", D(2026, 6, 15))
+        ]
+
+        # Existing clients: the same deadlines and history; past coverage as it was, and the
+        # figures kept for 31.5. are still served.
+        assert dict(Client.objects.values_list("pk", "next_due_date")) == dues_before
+        assert sorted(Interview.objects.values_list("id", "client_id", "held_at")) == (
+            history_before
+        )
+        assert {day: coverage_from_history(day) for day in past_days} == coverage_before
+        kept.refresh_from_db()
+        assert not kept.stale
+
+    with at(D(2026, 6, 15)):
+        # An adviser of the demo office registers a new client on the first day of the rule.
+        team = Membership.objects.get(user__username="adviser").team
+        client.logout()
+        assert client.login(username="adviser", password="pw-demo")
+        response = client.post(
+            "/api/v1/clients/",
+            {
+                "personal_identity_code": make_code(),
+                "first_name": "Uusi",
+                "last_name": "Asiakas",
+                "team": team.pk,
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.json()
+        # Working days 16., 17., 18.; Midsummer Eve 19.6. and the weekend skipped; 22., 23.
+        assert response.json()["next_due_date"] == "2026-06-23"
+        new = Client.objects.get(pk=response.json()["id"])
+        assert new.registered_on == D(2026, 6, 15)
+        # The nightly run on the switch day leaves the existing clients' deadlines alone.
+        from interviews.services import due_states_refresh
+
+        due_states_refresh(full=True)
+        after = dict(Client.objects.exclude(pk=new.pk).values_list("pk", "next_due_date"))
+        assert after == dues_before
+        assert {day: coverage_from_history(day) for day in past_days} == coverage_before
