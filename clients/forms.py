@@ -42,6 +42,11 @@ class CaseloadFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+    job_search = forms.BooleanField(
+        label=_("Fell short of job search this month"),
+        required=False,
+        help_text=_("Reported fewer applications than the plan asks for this month."),
+    )
     code = forms.CharField(
         label=_("Personal identity code"),
         required=False,
@@ -82,6 +87,8 @@ class CaseloadFilterForm(forms.Form):
             clients = clients.filter(last_channel=channel)
         for word in (data.get("q") or "").split():
             clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        if data.get("job_search"):
+            clients = clients.fallen_short(timezone.localdate())
         if code := data.get("code"):
             clients = clients.filter(personal_identity_code=code)
         if "code" in self.errors:

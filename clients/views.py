@@ -81,11 +81,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     counts = filtered.aggregate(
         **{state: Count("pk", filter=Q(due_state=state)) for state in DueState.values}
     )
-    clients = (
-        form.filter_due_state(filtered)
-        .with_list_columns()
-        .order_by(F("next_due_date").asc(nulls_last=True), "id")
-    )
+    clients = form.filter_due_state(filtered).with_list_columns()
+    if "js_short" not in clients.query.annotations:  # not already there from the filter
+        # Subqueries in the SELECT list: evaluated for the page's rows only (after LIMIT).
+        clients = clients.with_job_search(timezone.localdate())
+    clients = clients.order_by(F("next_due_date").asc(nulls_last=True), "id")
     paginator = Paginator(clients, PAGE_SIZE)
     chosen = form.cleaned_data.get("due_state")
     paginator.count = counts[chosen] if chosen else sum(counts.values())  # no COUNT query
@@ -144,6 +144,7 @@ def _caseload_rows(clients: list[Client]) -> list[tuple]:
                 channel_labels.get(c.last_channel, c.last_channel) if c.last_channel else "",
                 advisers[adviser.pk] if adviser is not None else None,
                 status_labels.get(c.status, c.status),
+                (c.js_reported, c.js_obligation) if c.js_short else None,
             )
         )
     return rows

@@ -153,7 +153,8 @@ def _definitions_sheet(workbook: Workbook, reports: list[tuple[str, Report]]) ->
             _("Rows"),
             _(
                 "Clients are placed by their team and responsible adviser on the last day of "
-                "the period; what happened to them in the period counts in that row."
+                "the period; what happened to them counts in the row of the team and adviser "
+                "they had at the end of that month (or of the period, if it ends first)."
             ),
         ]
     )

@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -249,3 +251,26 @@ def test_only_a_manager_may_choose_a_rule_set(client, request, persona, office):
     post = {"office": office.pk, "code": "nordic_2022", "effective_from": "2026-12-01"}
     assert client.post(url, post).status_code == 403
     assert not OfficeRuleSet.objects.exists()
+
+
+def test_the_caseload_marks_and_filters_who_fell_short_this_month(client, adviser, obligations):
+    """The caseload itself: a "Job search 2/4" mark on the rows that fell short, a filter for
+    them that combines with the others, and the same query count with the filter on."""
+    made, _rows = obligations
+    client.force_login(adviser)
+    url = reverse("clients:caseload")
+    page = client.get(url).content.decode()
+    assert "Job search 2/4" in page and "Job search 0/1" in page
+    assert page.count('class="tag short"') == 2
+    with CaptureQueriesContext(connection) as plain:
+        client.get(url)
+    with CaptureQueriesContext(connection) as filtered:
+        response = client.get(url, {"job_search": "on"})
+    names = {c.last_name for c in response.context["page"].object_list}
+    assert names == {made["short"].last_name, made["part_time_none"].last_name}
+    assert response.context["page"].paginator.count == 2
+    assert len(filtered) == len(plain)
+    combined = client.get(url, {"job_search": "on", "status": Status.PART_TIME})
+    assert [c.last_name for c in combined.context["page"].object_list] == [
+        made["part_time_none"].last_name
+    ]
