@@ -25,18 +25,20 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from interviews import rules
+from interviews import rules, rulesets
 from interviews.choices import AppointmentStatus, Channel, DueState, InterviewKind, Outcome
-from interviews.models import Appointment, Interview
+from interviews.models import Appointment, Interview, OfficeRuleSet
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, Goal, PlanAction, PlanVersion
 from teams.models import ManagerScope, Membership, Office, Role, ServiceLine, Team
 
 from . import identity
 from .models import Client, Status, StatusChange
+from .rows import CLIENT_COLUMNS, ClientRowBuilder
 
 DEMO_OFFICE_CODE = "demo"
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 CHUNK = 10_000
+DUE_STATE = CLIENT_COLUMNS.index("due_state")
 
 FIRST_NAMES = [
     "Aino",
@@ -333,9 +335,14 @@ def seed_demo(
     seed: int = 1,
     password: str = "demo",
     today: dt.date | None = None,
+    rule_sets: rulesets.Schedule = (),
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> SeedResult:
-    """Build the demo office. The caller checks is_seeded() first."""
+    """Build the demo office. The caller checks is_seeded() first.
+
+    `rule_sets`: the office's chosen rule sets, (effective from, code); none: the default.
+    The clients' derived due fields follow them, as the due engine would compute them.
+    """
     rng = random.Random(seed)
     pick_status, pick_channel = _Weighted(STATUS_WEIGHTS), _Weighted(CHANNEL_WEIGHTS)
     pick_language, pick_goal = _Weighted(LANGUAGE_WEIGHTS), _Weighted(GOAL_WEIGHTS)
@@ -349,6 +356,9 @@ def seed_demo(
     # 1. Organisation: the supported-employment line with four teams (more for a large N),
     #    a second line with one team, and lines of at most 25 teams beyond that.
     office = Office.objects.create(name="Demo employment area", code=DEMO_OFFICE_CODE)
+    OfficeRuleSet.objects.bulk_create(
+        OfficeRuleSet(office=office, code=code, effective_from=start) for start, code in rule_sets
+    )
     supported = ServiceLine.objects.create(office=office, name="Supported employment")
     jobs = ServiceLine.objects.create(office=office, name="Job and business services")
     team_count = max(4, round(clients / 1400))
@@ -419,28 +429,7 @@ def seed_demo(
         advisers_by_team.setdefault(t.pk, []).append(users[u].pk)
     slots = [(t, a) for t, ids in advisers_by_team.items() for a in ids]
     writer = _Writer()
-    client_cols = [
-        "id",
-        "personal_identity_code",
-        "first_name",
-        "last_name",
-        "birth_date",
-        "language",
-        "email",
-        "phone",
-        "address",
-        "status",
-        "status_since",
-        "registered_on",
-        "team",
-        "responsible_adviser",
-        "last_held_on",
-        "last_channel",
-        "next_due_date",
-        "due_state",
-        "created_at",
-        "updated_at",
-    ]
+    client_rows = ClientRowBuilder.for_offices([office.pk], today=today)
     status_cols = ["client", "old_status", "new_status", "effective_on", "changed_by", "changed_at"]
     interview_cols = [
         "id",
@@ -559,38 +548,29 @@ def seed_demo(
                     step = randint(5, 20)
                 day += dt.timedelta(days=step)
             last_held = max((d for d, _c in held_days), default=None)
-            last_channel = next((c for d, c in reversed(held_days) if d == last_held), "")
-            next_due = rules.next_due_date(
-                status=status, status_since=status_since, last_held_on=last_held
-            )
-            due = rules.due_state(next_due, today)
             created = dt.datetime.combine(registered, dt.time(9), HELSINKI)
-            writer.add(
-                Client,
-                client_cols,
-                (
-                    cid,
-                    code,
-                    first,
-                    last,
-                    born,
-                    pick_language(rng),
-                    f"{first}.{last}{cid}@example.com".lower() if rng.random() < 0.8 else "",
-                    f"+35840{cid:07d}" if rng.random() < 0.9 else "",
-                    f"{choice(STREETS)} {randint(1, 80)}, {choice(CITIES)}",
-                    status,
-                    status_since,
-                    registered,
-                    team_id,
-                    responsible,
-                    last_held,
-                    last_channel,
-                    next_due,
-                    due,
-                    created,
-                    now,
-                ),
+            client_row = client_rows.row(
+                office_id=office.pk,
+                pk=cid,
+                code=code,
+                first_name=first,
+                last_name=last,
+                language=pick_language(rng),
+                email=f"{first}.{last}{cid}@example.com".lower() if rng.random() < 0.8 else "",
+                phone=f"+35840{cid:07d}" if rng.random() < 0.9 else "",
+                address=f"{choice(STREETS)} {randint(1, 80)}, {choice(CITIES)}",
+                status=status,
+                status_since=status_since,
+                registered_on=registered,
+                team_id=team_id,
+                responsible_adviser_id=responsible,
+                last_held_on=last_held,
+                last_channel=next((c for d, c in reversed(held_days) if d == last_held), ""),
+                created_at=created,
+                updated_at=now,
             )
+            writer.add(Client, CLIENT_COLUMNS, client_row)
+            due = client_row[DUE_STATE]
             # The status history: registered with a first status, then the current status from
             # status_since (a client unemployed again later was first in a service).
             if status_since == registered:

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from clients.demo import is_seeded, seed_demo
+from interviews import rulesets
 
 
 class Command(BaseCommand):
@@ -14,8 +15,16 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=4300)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--password", default="demo")
+        parser.add_argument(
+            "--rule-set",
+            choices=rulesets.CODES,
+            help="the office follows this interview rule set from the day it took effect in law "
+            f"(default: {rulesets.DEFAULT} throughout)",
+        )
 
-    def handle(self, *args, clients: int, seed: int, password: str, **options):
+    def handle(
+        self, *args, clients: int, seed: int, password: str, rule_set: str | None, **options
+    ):
         if clients < 1:
             self.stderr.write("--clients must be at least 1.")
             raise SystemExit(2)
@@ -27,6 +36,7 @@ class Command(BaseCommand):
             clients=clients,
             seed=seed,
             password=password,
+            rule_sets=[(rulesets.get(rule_set).in_law_from, rule_set)] if rule_set else [],
             progress=lambda msg: self.stdout.write(f"  … {msg}"),
         )
         seconds = time.perf_counter() - started
