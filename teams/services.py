@@ -151,6 +151,10 @@ class TeamDashboard:
     unassigned: MemberRow | None
     trend: list[TrendPoint]
     suggested: MemberRow | None  # who has most room
+    # Partner referrals of the team's clients that ended this month and last month:
+    # [(outcome label, this month, last month)], and the two totals.
+    referral_outcomes: list[tuple[str, int, int]] = field(default_factory=list)
+    referral_totals: tuple[int, int] = (0, 0)
 
     @property
     def this_month(self) -> dt.date:
@@ -390,6 +394,7 @@ def team_dashboard(*, team: Team, today: dt.date) -> TeamDashboard:
                 line_advisers=line_advisers,
             )
         )
+    outcomes, totals = _referral_outcomes(team=team, today=today)
     return TeamDashboard(
         team=team,
         today=today,
@@ -398,7 +403,26 @@ def team_dashboard(*, team: Team, today: dt.date) -> TeamDashboard:
         unassigned=unassigned,
         trend=trend,
         suggested=suggest_receiver(ordered),
+        referral_outcomes=outcomes,
+        referral_totals=totals,
     )
+
+
+def _referral_outcomes(
+    *, team: Team, today: dt.date
+) -> tuple[list[tuple[str, int, int]], tuple[int, int]]:
+    """Outcomes of the team's partner referrals that ended this month and last month
+    (partners.services.outcome_counts: one query each)."""
+    from partners.models import ReferralOutcome
+    from partners.services import outcome_counts
+
+    this_month, last_month = month_start(today), previous_month(today)
+    now = outcome_counts(start=this_month, end=today, team_ids=[team.pk])
+    before = outcome_counts(
+        start=last_month, end=this_month - dt.timedelta(days=1), team_ids=[team.pk]
+    )
+    rows = [(str(label), now[value], before[value]) for value, label in ReferralOutcome.choices]
+    return rows, (now["total"], before["total"])
 
 
 # --- The office view -------------------------------------------------------------------------

@@ -159,5 +159,6 @@ def test_query_count_does_not_grow_with_members_or_clients(team_a, team_b, advis
     many = _count_queries(team_a, today)
     assert few == many
     # members, caseload, coverage today, line teams, 12 months of coverage (one check for
-    # kept snapshots, 11 closed months from history when none are kept, today), interviews
-    assert many == 18
+    # kept snapshots, 11 closed months from history when none are kept, today), interviews,
+    # partner referral outcomes this month and last month
+    assert many == 20
