@@ -7,6 +7,7 @@ it: a Django validator with a clear message, the birth date, and masking for dis
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,32 @@ CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF",
 def normalize(value: str) -> str:
     """Trim and upper-case what a person typed; no other changes (no partial codes)."""
     return (value or "").strip().upper()
+
+
+_HETU_PARTS = re.compile(
+    r"([0-3][0-9])([01][0-9])([0-9]{2})([-+ABCDEFUVWXY])([0-9]{3})([0-9ABCDEFHJKLMNPRSTUVWXY])"
+)
+
+
+def is_valid_hetu(value: str) -> bool:
+    """True exactly when validate_hetu(value) passes, without python-stdnum's per-character
+    cleaning: several times faster, for checking many codes (the import). On False, call
+    validate_hetu for the reason."""
+    parts = _HETU_PARTS.fullmatch(value)
+    if parts is None:
+        return False
+    day, month, year, sign, individual, check = parts.groups()
+    number = int(individual)
+    if (
+        not 2 <= number <= 899
+        or CHECK_CHARACTERS[int(day + month + year + individual) % 31] != check
+    ):
+        return False
+    try:
+        dt.date(CENTURY[sign] + int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
 
 
 def validate_hetu(value: str) -> None:

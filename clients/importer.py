@@ -13,10 +13,13 @@ An existing client (same identity code) gets UPDATE_FIELDS from the file and not
 its status, team, dates, interviews and plan are owned by teoffice once the client exists
 (changing them has its own event rows and services). A new client gets a StatusChange row,
 and, when the file gives them, a held interview (the last one before teoffice) and a first
-plan version with the goal; its derived due fields come from interviews.rules.
+plan version with the goal; its derived due fields come from the interview rule under its
+office's rule sets (clients.rows, the same row builder as the demo seed).
 
-Reading is streamed row by row and rows are validated and written in batches, so memory does
-not grow with the file (except a set of the file's identity codes, to find duplicates).
+Reading is streamed row by row; valid rows go in batches into a temporary table, and the
+import is a handful of set-based statements from there, so memory does not grow with the
+file (except a set of the file's identity codes, to find duplicates) and the number of
+queries does not grow with the rows (except one COPY a batch).
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -39,13 +44,13 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interviews import rules
 from interviews.choices import Channel, InterviewKind, Outcome
 from teams import policy
 from teams.models import Team
 
 from . import identity
 from .models import Client, ImportRecord, Language, Status, StatusChange
+from .rows import CLIENT_COLUMNS, ClientRowBuilder
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +58,7 @@ BATCH_SIZE = 2000
 MAX_REPORTED_ERRORS = 1000  # every rejected row is counted; the first 1,000 are listed
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PREVIEW_ROWS = 20
+EMAIL_MAX_LENGTH = 254  # Client.email's column
 
 # The fields an import may change on a client that already exists.
 UPDATE_FIELDS = ("first_name", "last_name", "language", "email", "phone")
@@ -134,7 +140,7 @@ class RowError:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ValidRow:
     row: int
     code: str
@@ -220,15 +226,24 @@ def _columns(header: list) -> tuple[list[str], list[str]]:
     return columns, ignored
 
 
-def _encoding(content: bytes) -> str:
-    """UTF-8 (with or without a BOM) or, failing that, Windows-1252 (Finnish Excel's ANSI).
+def _decodes(content: bytes, encoding: str) -> bool:
+    """Whether `content` is text in `encoding`, decoded a megabyte at a time and thrown away
+    (rows are decoded again as they are read), so the whole text is never in memory."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(view), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
-    The trial decodes are thrown away at once: rows are decoded again as they are read.
-    """
+
+def _encoding(content: bytes) -> str:
+    """UTF-8 (with or without a BOM) or, failing that, Windows-1252 (Finnish Excel's ANSI)."""
     if content.startswith(codecs.BOM_UTF8):
-        try:
-            codecs.decode(content, "utf-8-sig")
-        except UnicodeDecodeError:
+        if not _decodes(content, "utf-8-sig"):
             raise ImportFileError(
                 _("The file starts as UTF-8 but is not valid UTF-8. Save it again as CSV UTF-8.")
             ) from None
@@ -238,11 +253,8 @@ def _encoding(content: bytes) -> str:
             _("The file is UTF-16 text. Save it as CSV UTF-8 (comma or semicolon separated).")
         )
     for encoding in ("utf-8", "cp1252"):
-        try:
-            codecs.decode(content, encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
+        if _decodes(content, encoding):
+            return encoding
     raise ImportFileError(
         _("The file's character encoding is not UTF-8 or Windows-1252. Save it as CSV UTF-8.")
     )
@@ -325,9 +337,24 @@ def read_table(content: bytes, file_name: str) -> Table:
 def _text(value) -> str:
     if value is None:
         return ""
+    if value.__class__ is str:  # every CSV cell: the common case first
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_from_text(text: str) -> dt.date | None:
+    """A date written as 2024-03-01 or 1.3.2024; None if it is not one. Cached: a file
+    repeats the same few thousand dates."""
+    try:
+        if "." in text:  # Finnish: 1.3.2024
+            day, month, year = (int(p) for p in text.split("."))
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _date(value, column: str) -> dt.date | None:
@@ -338,16 +365,15 @@ def _date(value, column: str) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     text = _text(value)
-    try:
-        if "." in text:  # Finnish: 1.3.2024
-            day, month, year = (int(p) for p in text.split("."))
-            return dt.date(year, month, day)
-        return dt.date.fromisoformat(text)
-    except ValueError:
+    if not text:
+        return None
+    day = _date_from_text(text)
+    if day is None:
         raise ValidationError(
             _("%(column)s: “%(value)s” is not a date (use 2024-03-01 or 1.3.2024).")
             % {"column": column, "value": text[:20]}
-        ) from None
+        )
+    return day
 
 
 def _lookup(choices, aliases: dict) -> tuple[dict[str, str], str]:
@@ -368,6 +394,9 @@ def _choice(value: str, lookup: tuple[dict[str, str], str], column: str) -> str:
     return found
 
 
+COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+
+
 class RowValidator:
     """Validates rows against the teams the importing user may see (loaded once)."""
 
@@ -381,7 +410,7 @@ class RowValidator:
         self.today = today
         self.teams_by_id: dict[str, Team] = {}
         self.teams_by_name: dict[str, list[Team]] = {}
-        for team in policy.teams_visible_to(user):
+        for team in policy.teams_visible_to(user):  # with service_line__office
             self.teams_by_id[str(team.pk)] = team
             self.teams_by_name.setdefault(team.name.strip().lower(), []).append(team)
 
@@ -402,7 +431,11 @@ class RowValidator:
         return team
 
     def validate(self, row_number: int, columns: list[str], cells: list) -> ValidRow | RowError:
-        raw = {name: cells[i] if i < len(cells) else None for i, name in enumerate(columns) if name}
+        """One row: a ValidRow, or a RowError with every problem found in it."""
+        raw = dict.fromkeys(COLUMNS)
+        for name, cell in zip(columns, cells, strict=False):
+            if name:
+                raw[name] = cell
         code = identity.normalize(_text(raw["personal_identity_code"]))
         masked = identity.mask(code) if len(code) == 11 else ""
         problems: list[str] = []
@@ -416,8 +449,8 @@ class RowValidator:
 
         if not code:
             problems.append(_("personal identity code is missing."))
-        else:
-            check(identity.validate_hetu, code)
+        elif not identity.is_valid_hetu(code):
+            check(identity.validate_hetu, code)  # for the reason
         first_name = _text(raw["first_name"])[:101]
         last_name = _text(raw["last_name"])[:101]
         if not first_name or not last_name:
@@ -432,31 +465,33 @@ class RowValidator:
         registered_on = check(_date, raw["registered_on"], "registered_on")
         if registered_on is None and not any(p.startswith("registered_on") for p in problems):
             problems.append(_("registered_on is missing."))
-        status_since = check(_date, raw.get("status_since"), "status_since") or registered_on
+        status_since = check(_date, raw["status_since"], "status_since") or registered_on
         for name, day in (("registered_on", registered_on), ("status_since", status_since)):
             if day and day > self.today:
                 problems.append(_("%(column)s is in the future.") % {"column": name})
         if registered_on and status_since and status_since < registered_on:
             problems.append(_("status_since is before registered_on."))
-        language_text = _text(raw.get("language"))
+        language_text = _text(raw["language"])
         language = (
             check(_choice, language_text, self.languages, "language")
             if language_text
             else Language.FI
         )
-        email = _text(raw.get("email"))
+        email = _text(raw["email"])
         if email:
             try:
+                if len(email) > EMAIL_MAX_LENGTH:  # the database would refuse the import
+                    raise ValidationError("")
                 validate_email(email)
             except ValidationError:
                 problems.append(
                     _("email: “%(value)s” is not an e-mail address.") % {"value": email[:60]}
                 )
-        phone = _text(raw.get("phone"))
+        phone = _text(raw["phone"])
         if len(phone) > 32:
             problems.append(_("phone is longer than 32 characters."))
-        last_on = check(_date, raw.get("last_interview_on"), "last_interview_on")
-        channel_text = _text(raw.get("last_interview_channel"))
+        last_on = check(_date, raw["last_interview_on"], "last_interview_on")
+        channel_text = _text(raw["last_interview_channel"])
         channel = (
             check(_choice, channel_text, self.channels, "last_interview_channel")
             if channel_text
@@ -468,7 +503,7 @@ class RowValidator:
             problems.append(_("last_interview_channel is required with last_interview_on."))
         if channel_text and not last_on:
             problems.append(_("last_interview_channel is given without last_interview_on."))
-        goal_text = _text(raw.get("plan_goal"))
+        goal_text = _text(raw["plan_goal"])
         goal = check(_choice, goal_text, self.goals, "plan_goal") if goal_text else ""
         if problems:
             return RowError(row_number, masked, " ".join(str(p) for p in problems))
@@ -491,265 +526,60 @@ class RowValidator:
 
 
 # --- The import --------------------------------------------------------------------------
+#
+# Valid rows go, as they are read, into a temporary table (the stage: PostgreSQL's COPY, a
+# chunk at a time); everything after that is a handful of set-based statements between the
+# stage and the real tables, whatever the number of rows.
+
+STAGE = "clients_import_stage"
+# The stage's own columns, after the new client's row (clients.rows.CLIENT_COLUMNS).
+STAGE_EXTRA = ["row_number", "held_at", "plan_goal"]
+# Filled in the database: the existing client with this code, and the new rows' ids.
+STAGE_LATER = ["existing_id", "existing_team_id", "interview_id", "plan_id"]
 
 
 def _is_blank(cells: list) -> bool:
     return all(_text(c) == "" for c in cells)
 
 
-def _batches(table: Table, validator: RowValidator, result: ImportResult):
-    """Yield lists of valid rows, BATCH_SIZE at a time; record every rejected row."""
-    seen: set[str] = set()
-    batch: list[ValidRow] = []
+def _valid_rows(table: Table, validator: RowValidator, result: ImportResult):
+    """Yield every valid row; record every rejected one. (Duplicates are found in the stage.)"""
     for number, cells in table.rows:
         if _is_blank(cells):
             continue
         result.rows_total += 1
         row = validator.validate(number, table.columns, cells)
-        if isinstance(row, ValidRow) and row.code in seen:
-            row = RowError(
-                number,
-                identity.mask(row.code),
-                _("the same personal identity code is on an earlier row."),
-            )
         if isinstance(row, RowError):
             result.reject(row)
             continue
-        seen.add(row.code)
-        batch.append(row)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        yield row
 
 
-def _existing(batch: list[ValidRow]) -> dict[str, Client]:
-    return {
-        c.personal_identity_code: c
-        for c in Client.objects.filter(personal_identity_code__in=[r.code for r in batch]).only(
-            "pk", "personal_identity_code", "team_id", *UPDATE_FIELDS
-        )
-    }
-
-
-def _check_batch(
-    batch: list[ValidRow], visible_team_ids: set[int], result: ImportResult
-) -> tuple[list[ValidRow], dict[str, Client]]:
-    """Drop (and report) rows whose client exists in a team the user cannot see."""
-    existing = _existing(batch)
-    accepted = []
-    for row in batch:
-        client = existing.get(row.code)
-        if client is not None and client.team_id not in visible_team_ids:
-            result.reject(
-                RowError(
-                    row.row,
-                    identity.mask(row.code),
-                    _("a client with this identity code belongs to a team you cannot see."),
-                )
-            )
-            continue
-        accepted.append(row)
-        if len(result.preview) < PREVIEW_ROWS:
-            result.preview.append(
-                {
-                    "row": row.row,
-                    "code": identity.mask(row.code),
-                    "team": row.team.name,
-                    "status": str(Status(row.status).label),
-                    "action": "update" if client is not None else "create",
-                }
-            )
-    result.rows_accepted += len(accepted)
-    return accepted, existing
-
-
-def _write_batch(
-    batch: list[ValidRow],
-    existing: dict[str, Client],
-    *,
-    user: AbstractBaseUser,
-    today: dt.date,
-    now: dt.datetime,
-    result: ImportResult,
-) -> None:
+def _stage_create(cursor) -> None:
+    """The stage, in this transaction only (dropped at its end, or rolled back with it)."""
     from interviews.models import Interview
-    from plans.models import EmploymentPlan, PlanVersion
 
-    new_rows = [r for r in batch if r.code not in existing]
-    changed: list[Client] = []
-    for row in batch:
-        client = existing.get(row.code)
-        if client is None:
-            continue
-        values = {f: getattr(row, f) for f in UPDATE_FIELDS}
-        if all(getattr(client, f) == v for f, v in values.items()):
-            result.unchanged += 1
-            continue
-        for f, v in values.items():
-            setattr(client, f, v)
-        client.updated_at = now
-        changed.append(client)
-    if changed:
-        Client.objects.bulk_update(changed, [*UPDATE_FIELDS, "updated_at"])
-        result.updated += len(changed)
-    if not new_rows:
-        return
-
-    client_ids = _allocate_ids(Client, len(new_rows))
-    client_rows, status_rows, interview_rows, plan_rows, version_rows = [], [], [], [], []
-    with_interview = [r for r in new_rows if r.last_interview_on]
-    interview_ids = iter(_allocate_ids(Interview, len(with_interview)))
-    with_goal = [r for r in new_rows if r.plan_goal]
-    plan_ids = iter(_allocate_ids(EmploymentPlan, len(with_goal)))
-    noon = dt.time(12, 0)
-    note = _("Last interview before teoffice, from an import.")
-    for pk, r in zip(client_ids, new_rows, strict=True):
-        last_on = r.last_interview_on
-        next_due = rules.next_due_date(
-            status=r.status, status_since=r.status_since, last_held_on=last_on
-        )
-        client_rows.append(
-            (
-                pk,
-                r.code,
-                r.first_name,
-                r.last_name,
-                identity.birth_date(r.code),
-                r.language,
-                r.email,
-                r.phone,
-                "",
-                r.status,
-                r.status_since,
-                r.registered_on,
-                r.team.pk,
-                None,
-                last_on,
-                r.last_interview_channel if last_on else "",
-                next_due,
-                rules.due_state(next_due, today).value,
-                now,
-                now,
-            )
-        )
-        status_rows.append((pk, "", r.status, r.status_since, user.pk, now))
-        interview_id = None
-        if last_on:
-            interview_id = next(interview_ids)
-            held_at = min(now, timezone.make_aware(dt.datetime.combine(last_on, noon)))
-            interview_rows.append(
-                (
-                    interview_id,
-                    pk,
-                    user.pk,
-                    user.pk,
-                    held_at,
-                    r.last_interview_channel,
-                    InterviewKind.PERIODIC.value,
-                    Outcome.HELD.value,
-                    note,
-                    now,
-                )
-            )
-        if r.plan_goal:
-            plan_id = next(plan_ids)
-            plan_rows.append((plan_id, pk, now))
-            version_rows.append(
-                (plan_id, 1, r.plan_goal, "", 4, "", "", "", user.pk, now, interview_id)
-            )
-    _insert(Client, CLIENT_COLUMNS, client_rows)
-    _insert(StatusChange, STATUS_COLUMNS, status_rows)
-    _insert(Interview, INTERVIEW_COLUMNS, interview_rows)
-    _insert(EmploymentPlan, PLAN_COLUMNS, plan_rows)
-    _insert(PlanVersion, VERSION_COLUMNS, version_rows)
-    # The new clients' history starts in the past: kept coverage figures from then on are stale.
-    from reports.coverage import coverage_days_invalidate
-
-    coverage_days_invalidate(
-        since=min(min(r.status_since, r.last_interview_on or r.status_since) for r in new_rows)
-    )
-    result.created += len(client_rows)
+    fields = [Client._meta.get_field(name) for name in CLIENT_COLUMNS]
+    fields.append(Interview._meta.get_field("held_at"))
+    columns = [f"{field.column} {field.db_type(connection)}" for field in fields]
+    columns += ["row_number integer", "plan_goal text"]
+    columns += [f"{name} bigint" for name in STAGE_LATER]
+    on_commit = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({', '.join(columns)}){on_commit}")
 
 
-CLIENT_COLUMNS = [
-    "id",
-    "personal_identity_code",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "language",
-    "email",
-    "phone",
-    "address",
-    "status",
-    "status_since",
-    "registered_on",
-    "team",
-    "responsible_adviser",
-    "last_held_on",
-    "last_channel",
-    "next_due_date",
-    "due_state",
-    "created_at",
-    "updated_at",
-]
-STATUS_COLUMNS = ["client", "old_status", "new_status", "effective_on", "changed_by", "changed_at"]
-INTERVIEW_COLUMNS = [
-    "id",
-    "client",
-    "adviser",
-    "recorded_by",
-    "held_at",
-    "channel",
-    "kind",
-    "outcome",
-    "notes",
-    "recorded_at",
-]
-PLAN_COLUMNS = ["id", "client", "created_at"]
-VERSION_COLUMNS = [
-    "plan",
-    "number",
-    "goal",
-    "goal_details",
-    "applications_per_month",
-    "follow_up",
-    "strengths",
-    "needs",
-    "author",
-    "created_at",
-    "interview",
-]
+# What the dry run stages: enough to find the clients that exist already.
+CHECK_COLUMNS = ["row_number", "personal_identity_code", "team_id", "status"]
+WRITE_COLUMNS = [Client._meta.get_field(n).column for n in CLIENT_COLUMNS] + STAGE_EXTRA
 
 
-def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
-    """Primary keys for `count` new rows, so that related rows can be written alongside."""
-    if not count:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the import's transaction holds the database's write lock (IMMEDIATE mode).
-        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
-        start = cursor.fetchone()[0] + 1
-    return list(range(start, start + count))
-
-
-def _insert(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-    """Insert rows: PostgreSQL's COPY (several times faster than INSERT), else bulk_create."""
+def _stage_insert(cursor, rows: list[tuple], names: list[str]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":
-        fields = [model._meta.get_field(c).attname for c in columns]
-        model.objects.bulk_create(
-            [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=500
+        placeholders = ", ".join(["%s"] * len(names))
+        cursor.executemany(
+            f"INSERT INTO {STAGE} ({', '.join(names)}) VALUES ({placeholders})", rows
         )
         return
     # CSV with every value but None quoted: PostgreSQL reads an unquoted empty field as NULL
@@ -757,13 +587,256 @@ def _insert(model: type[models.Model], columns: list[str], rows: list[tuple]) ->
     buffer = io.StringIO()
     csv.writer(buffer, quoting=csv.QUOTE_NOTNULL, lineterminator="\n").writerows(rows)
     buffer.seek(0)
-    db_columns = ", ".join(model._meta.get_field(c).column for c in columns)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
+    with connection.wrap_database_errors:
         cursor.copy_expert(
-            f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv)",
+            f"COPY {STAGE} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)",
             buffer,
             1 << 20,  # positional: Django's debug cursor wrapper takes no keyword here
         )
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """A timestamp as the stage takes it (formatted once: str() of an aware datetime is slow
+    enough to matter a hundred thousand times)."""
+    return str(connection.ops.adapt_datetimefield_value(moment))
+
+
+def _new_client_rows(
+    valid_rows: Iterator[ValidRow], validator: RowValidator, *, today: dt.date, now: dt.datetime
+) -> Iterator[tuple]:
+    """WRITE_COLUMNS of each row: the new client's row (derived due fields under its
+    office's rule sets, clients.rows) and the rest a new client is made with."""
+    builder = ClientRowBuilder.for_offices(
+        {t.service_line.office_id for t in validator.teams_by_id.values()}, today=today
+    )
+    stamp = _stamp(now)
+    noon = dt.time(12, 0, tzinfo=timezone.get_current_timezone())
+    held_at_on: dict[dt.date, str] = {}  # the same few thousand days, formatted once each
+    for r in valid_rows:
+        last_on = r.last_interview_on
+        client = builder.row(
+            office_id=r.team.service_line.office_id,
+            pk=None,
+            code=r.code,
+            first_name=r.first_name,
+            last_name=r.last_name,
+            language=r.language,
+            email=r.email,
+            phone=r.phone,
+            address="",
+            status=r.status,
+            status_since=r.status_since,
+            registered_on=r.registered_on,
+            team_id=r.team.pk,
+            responsible_adviser_id=None,
+            last_held_on=last_on,
+            last_channel=r.last_interview_channel,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        held_at = None
+        if last_on:
+            held_at = held_at_on.get(last_on)
+            if held_at is None:
+                held_at = _stamp(min(now, dt.datetime.combine(last_on, noon)))
+                held_at_on[last_on] = held_at
+        yield (*client, r.row, held_at, r.plan_goal)
+
+
+def _stage_rows(
+    table: Table,
+    validator: RowValidator,
+    result: ImportResult,
+    cursor,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    write: bool,
+) -> None:
+    """Validate every row and put the valid ones in the stage, BATCH_SIZE at a time: what
+    the dry run needs (CHECK_COLUMNS), or all an import writes (WRITE_COLUMNS)."""
+    valid_rows = _valid_rows(table, validator, result)
+    if write:
+        rows = _new_client_rows(valid_rows, validator, today=today, now=now)
+        names = WRITE_COLUMNS
+    else:
+        rows = ((r.row, r.code, r.team.pk, r.status) for r in valid_rows)
+        names = CHECK_COLUMNS
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_SIZE:
+            _stage_insert(cursor, batch, names)
+            batch = []
+    _stage_insert(cursor, batch, names)
+
+
+def _mark_existing(cursor) -> None:
+    """Each staged row's existing client (same identity code) and its team."""
+    cursor.execute(
+        f"UPDATE {STAGE} SET existing_id = c.id, existing_team_id = c.team_id "
+        f"FROM clients_client c WHERE c.personal_identity_code = {STAGE}.personal_identity_code"
+    )
+
+
+def _stage_reject(cursor, condition: str, params: list, reason: str) -> tuple[int, list[RowError]]:
+    """Take the staged rows matching `condition` out of the stage: how many, and the first
+    MAX_REPORTED_ERRORS of them as errors."""
+    cursor.execute(f"SELECT COUNT(*) FROM {STAGE} WHERE {condition}", params)
+    count = cursor.fetchone()[0]
+    if not count:
+        return 0, []
+    cursor.execute(
+        f"SELECT row_number, personal_identity_code FROM {STAGE} WHERE {condition} "
+        f"ORDER BY row_number LIMIT {MAX_REPORTED_ERRORS}",
+        params,
+    )
+    errors = [RowError(number, identity.mask(code), reason) for number, code in cursor.fetchall()]
+    cursor.execute(f"DELETE FROM {STAGE} WHERE {condition}", params)
+    return count, errors
+
+
+def _stage_check(cursor, validator: RowValidator, result: ImportResult) -> None:
+    """Reject (and take out of the stage) the later rows of an identity code that is in the
+    file more than once, and the rows of clients in teams the user cannot see; count and
+    preview the rest."""
+    duplicates, duplicate_errors = _stage_reject(
+        cursor,
+        f"row_number IN (SELECT row_number FROM (SELECT row_number, ROW_NUMBER() OVER "
+        f"(PARTITION BY personal_identity_code ORDER BY row_number) AS nth FROM {STAGE}) "
+        f"AS numbered WHERE nth > 1)",
+        [],
+        _("the same personal identity code is on an earlier row."),
+    )
+    _mark_existing(cursor)
+    visible = sorted(t.pk for t in validator.teams_by_id.values())
+    hidden_condition = "existing_id IS NOT NULL"
+    if visible:
+        hidden_condition += f" AND existing_team_id NOT IN ({', '.join(['%s'] * len(visible))})"
+    hidden, hidden_errors = _stage_reject(
+        cursor,
+        hidden_condition,
+        visible,
+        _("a client with this identity code belongs to a team you cannot see."),
+    )
+    result.rows_rejected += duplicates + hidden
+    listed = [*result.errors, *duplicate_errors, *hidden_errors]
+    result.errors = sorted(listed, key=lambda e: e.row)[:MAX_REPORTED_ERRORS]
+    cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
+    result.rows_accepted = cursor.fetchone()[0]
+    cursor.execute(
+        f"SELECT row_number, personal_identity_code, team_id, status, existing_id "
+        f"FROM {STAGE} ORDER BY row_number LIMIT {PREVIEW_ROWS}"
+    )
+    result.preview = [
+        {
+            "row": number,
+            "code": identity.mask(code),
+            "team": validator.teams_by_id[str(team_id)].name,
+            "status": str(Status(status).label),
+            "action": "update" if existing_id is not None else "create",
+        }
+        for number, code, team_id, status, existing_id in cursor.fetchall()
+    ]
+
+
+def _assign_ids(cursor, column: str, model: type[models.Model], condition: str) -> None:
+    """New primary keys of `model` for the staged rows matching `condition`, so that the
+    rows that refer to them can be written set-based alongside."""
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        cursor.execute(
+            f"UPDATE {STAGE} SET {column} = nextval(%s::regclass) WHERE {condition}", [sequence]
+        )
+        return
+    # SQLite: the import's transaction holds the database's write lock (IMMEDIATE mode).
+    cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
+    start = cursor.fetchone()[0]
+    cursor.execute(
+        f"UPDATE {STAGE} SET {column} = %s + numbered.n FROM (SELECT row_number AS r, "
+        f"ROW_NUMBER() OVER (ORDER BY row_number) AS n FROM {STAGE} WHERE {condition}) "
+        f"AS numbered WHERE {STAGE}.row_number = numbered.r",
+        [start],
+    )
+
+
+def _stage_write(cursor, *, user: AbstractBaseUser, now: dt.datetime, result: ImportResult):
+    """Update the agreed fields of existing clients; insert the new clients with their
+    status change, last interview and first plan version."""
+    from interviews.models import Interview
+    from plans.models import EmploymentPlan, PlanVersion
+
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    differs = " OR ".join(f"clients_client.{f} <> s.{f}" for f in UPDATE_FIELDS)
+    cursor.execute(
+        f"UPDATE clients_client SET {', '.join(f'{f} = s.{f}' for f in UPDATE_FIELDS)}, "
+        f"updated_at = %s FROM {STAGE} s "
+        f"WHERE s.existing_id = clients_client.id AND ({differs})",
+        [stamp],
+    )
+    result.updated = cursor.rowcount
+    cursor.execute(
+        f"SELECT COUNT(*), MIN(status_since), MIN(last_held_on) FROM {STAGE} "
+        f"WHERE existing_id IS NULL"
+    )
+    created, first_since, first_held = cursor.fetchone()
+    result.created = created
+    result.unchanged = result.rows_accepted - created - result.updated
+    if not created:
+        return
+
+    new = "existing_id IS NULL"
+    _assign_ids(cursor, "id", Client, new)
+    _assign_ids(cursor, "interview_id", Interview, f"{new} AND last_held_on IS NOT NULL")
+    _assign_ids(cursor, "plan_id", EmploymentPlan, f"{new} AND plan_goal <> ''")
+    client_columns = ", ".join(Client._meta.get_field(n).column for n in CLIENT_COLUMNS)
+    cursor.execute(
+        f"INSERT INTO clients_client ({client_columns}) "
+        f"SELECT {client_columns} FROM {STAGE} WHERE {new}"
+    )
+    cursor.execute(
+        f"INSERT INTO {StatusChange._meta.db_table} "
+        f"(client_id, old_status, new_status, effective_on, changed_by_id, changed_at) "
+        f"SELECT id, '', status, status_since, %s, %s FROM {STAGE} WHERE {new}",
+        [user.pk, stamp],
+    )
+    cursor.execute(
+        f"INSERT INTO {Interview._meta.db_table} (id, client_id, adviser_id, recorded_by_id, "
+        f"held_at, channel, kind, outcome, notes, recorded_at) "
+        f"SELECT interview_id, id, %s, %s, held_at, last_channel, %s, %s, %s, %s "
+        f"FROM {STAGE} WHERE interview_id IS NOT NULL",
+        [
+            user.pk,
+            user.pk,
+            InterviewKind.PERIODIC.value,
+            Outcome.HELD.value,
+            _("Last interview before teoffice, from an import."),
+            stamp,
+        ],
+    )
+    cursor.execute(
+        f"INSERT INTO {EmploymentPlan._meta.db_table} (id, client_id, created_at) "
+        f"SELECT plan_id, id, %s FROM {STAGE} WHERE plan_id IS NOT NULL",
+        [stamp],
+    )
+    cursor.execute(
+        f"INSERT INTO {PlanVersion._meta.db_table} (plan_id, number, goal, goal_details, "
+        f"applications_per_month, follow_up, strengths, needs, author_id, created_at, "
+        f"interview_id) SELECT plan_id, 1, plan_goal, '', 4, '', '', '', %s, %s, interview_id "
+        f"FROM {STAGE} WHERE plan_id IS NOT NULL",
+        [user.pk, stamp],
+    )
+    # The new clients' history starts in the past: kept coverage figures from then on are stale.
+    from reports.coverage import coverage_days_invalidate
+
+    days = [
+        d if isinstance(d, dt.date) else dt.date.fromisoformat(d)
+        for d in (first_since, first_held)
+        if d
+    ]
+    coverage_days_invalidate(since=min(days))  # SQLite's raw cursor returns ISO text
 
 
 def _require_manager(user: AbstractBaseUser) -> None:
@@ -783,11 +856,14 @@ def clients_import_process(
 
     1. Read the file (file-level problems raise ImportFileError).
     2. Stream rows, validate each (identity code, names, team the user can see, status,
-       dates, optional last interview and plan goal) and collect rejected rows.
-    3. Per batch, one query finds the clients that already exist.
-    4. write=True: inside one transaction, insert new clients with their event rows and
-       update the agreed fields of existing ones; any rejected row, or the database refusing
-       a batch, rolls everything back and raises ImportRejected.
+       dates, optional last interview and plan goal) and collect rejected rows; put the
+       valid ones, with the new client's derived fields, in a temporary table.
+    3. One statement finds the clients that already exist; those in teams the user cannot
+       see are rejected too.
+    4. write=False (the dry run): roll back, so nothing at all is left behind.
+    5. write=True: any rejected row raises ImportRejected; else, in the same transaction,
+       update the agreed fields of existing clients and insert the new ones with their event
+       rows, set-based. The database refusing a row rolls everything back (ImportRejected).
     """
     _require_manager(user)
     today = today or timezone.localdate()
@@ -797,17 +873,14 @@ def clients_import_process(
         ignored_columns=table.ignored, encoding=table.encoding, delimiter=table.delimiter
     )
     validator = RowValidator(user, today)
-    visible = {t.pk for ts in validator.teams_by_name.values() for t in ts}
-    if not write:
-        for batch in _batches(table, validator, result):
-            _check_batch(batch, visible, result)
-        return result
     try:
-        with transaction.atomic():
-            for batch in _batches(table, validator, result):
-                accepted, existing = _check_batch(batch, visible, result)
-                if not result.rows_rejected:  # once a row is rejected, only validate the rest
-                    _write_batch(accepted, existing, user=user, today=today, now=now, result=result)
+        with transaction.atomic(), connection.cursor() as cursor:
+            _stage_create(cursor)
+            _stage_rows(table, validator, result, cursor, today=today, now=now, write=write)
+            _stage_check(cursor, validator, result)
+            if not write:
+                transaction.set_rollback(True)  # the stage goes with it
+                return result
             if result.rows_rejected:
                 raise ImportRejected(
                     _("%(count)d rows were rejected; nothing was imported.")
@@ -816,6 +889,8 @@ def clients_import_process(
                 )
             if result.rows_total == 0:
                 raise ImportRejected(_("The file has no rows to import."), result)
+            _stage_write(cursor, user=user, now=now, result=result)
+            cursor.execute(f"DROP TABLE {STAGE}")
     except IntegrityError as exc:
         logger.warning("client import refused by the database: %s", type(exc).__name__)
         raise ImportRejected(
@@ -830,6 +905,19 @@ def clients_import_process(
 
 def _file_facts(content: bytes) -> dict:
     return {"file_sha256": hashlib.sha256(content).hexdigest(), "file_size": len(content)}
+
+
+def _keep(content: bytes) -> bytes:
+    """The file's bytes as kept between check and import: compressed (CSV to about a fifth),
+    because writing a bytea costs the web process several times its size in memory."""
+    return zlib.compress(content, 1)
+
+
+def _kept(stored: bytes) -> bytes:
+    try:
+        return zlib.decompress(stored)
+    except zlib.error:  # kept uncompressed, before _keep() compressed
+        return stored
 
 
 def import_check(
@@ -861,7 +949,7 @@ def import_check(
             record.state = ImportRecord.State.REJECTED
             record.report["file_error"] = _("The file has no rows to import.")
         elif not result.rows_rejected:
-            record.content = content
+            record.content = _keep(content)
     record.duration_ms = round((time.perf_counter() - t0) * 1000)
     record.save()
     logger.info(
@@ -886,7 +974,7 @@ def import_run(*, record: ImportRecord, user: AbstractBaseUser) -> ImportRecord:
     if record.state != ImportRecord.State.CHECKED or not record.content:
         raise ImportRejected(_("This file was already imported or was rejected. Check it again."))
     t0 = time.perf_counter()
-    content = bytes(record.content)
+    content = _kept(bytes(record.content))
     try:
         result = clients_import_process(
             user=user, content=content, file_name=record.file_name, write=True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -73,6 +74,31 @@ def test_make_hetu_makes_valid_codes():
             code = identity.make_hetu(day, individual)
             identity.validate_hetu(code)
             assert identity.birth_date(code) == day
+
+
+def _passes(code: str) -> bool:
+    try:
+        identity.validate_hetu(code)
+    except ValidationError:
+        return False
+    return True
+
+
+def test_the_fast_check_agrees_with_the_validator():
+    """is_valid_hetu (the import's) says yes exactly where validate_hetu (stdnum) does."""
+    rng = random.Random(3)
+    alphabet = "0123456789-+ABCDEFUVWXYGHJKLMNPRSTZ a"
+    codes = [*VALID_CODES.values(), *INVALID]
+    for _ in range(20000):
+        born = dt.date(1850, 1, 1) + dt.timedelta(days=rng.randint(0, 70000))
+        code = list(identity.make_hetu(born, rng.randint(2, 899)))
+        for _change in range(rng.choice([0, 0, 1, 2])):
+            code[rng.randrange(11)] = rng.choice(alphabet)
+        codes.append("".join(code))
+        codes.append("".join(rng.choice("0123456789") for _ in range(6)) + rng.choice("-+AG"))
+        codes[-1] += f"{rng.randint(0, 999):03d}" + rng.choice(identity.CHECK_CHARACTERS + "GZ")
+    assert sum(map(_passes, codes)) > 5000  # both kinds are well represented
+    assert [c for c in codes if identity.is_valid_hetu(c) != _passes(c)] == []
 
 
 # --- The database refuses bad rows even when the ORM's validation is bypassed ----------

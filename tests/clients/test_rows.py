@@ -1,5 +1,5 @@
-"""The shared client-row builder: the demo seed derives the due fields with the rule code,
-under the rule sets the client's office chose."""
+"""The shared client-row builder: the demo seed and the import derive the due fields with
+the rule code, under the rule sets the client's office chose."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import random
 import pytest
 
 from clients.demo import seed_demo
+from clients.importer import import_check, import_run
 from clients.models import Client, Status
 from clients.rows import CLIENT_COLUMNS, ClientRowBuilder
 from interviews import rules
+from interviews.models import OfficeRuleSet
 from interviews.services import due_states_refresh
 from teams.models import Office
 from tests.conftest import make_code
@@ -102,4 +104,41 @@ def test_seed_for_an_office_on_the_nordic_model_derives_due_fields_by_its_rule()
         differs_from_default += _expected(client, None) != expected
     assert differs_from_default > 50  # the office's rule set is what decided them
     # The due engine's SQL form agrees: a full run right after the seed changes nothing.
+    assert due_states_refresh(today=TODAY, full=True).changed == 0
+
+
+@pytest.mark.django_db
+def test_import_into_an_office_on_the_nordic_model_derives_due_fields_by_its_rule(
+    manager, team_a, office, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))
+    OfficeRuleSet.objects.create(office=office, code="nordic_2022", effective_from=SWITCH)
+    rng = random.Random(5)
+    header = "personal_identity_code;first_name;last_name;team;status;registered_on;"
+    header += "status_since;last_interview_on;last_interview_channel"
+    lines = [header]
+    for _ in range(300):
+        since = SWITCH + dt.timedelta(days=rng.randint(-300, 260))
+        held = since + dt.timedelta(days=rng.randint(0, 80))
+        held_text, channel = (held.isoformat(), "phone") if held <= TODAY else ("", "")
+        status = rng.choice(["unemployed", "laid_off", "employed"])
+        lines.append(
+            f"{make_code()};Aino;Ärrä;{team_a.name};{status};{since};{since};{held_text};{channel}"
+        )
+    record = import_check(
+        user=manager,
+        content="\r\n".join(lines).encode(),
+        file_name="clients.csv",
+        source="command",
+    )
+    assert record.rows_accepted == 300, record.report
+    import_run(record=record, user=manager)
+
+    schedule = rules.office_schedule(office.pk)
+    differs_from_default = 0
+    for client in Client.objects.all():
+        expected = _expected(client, schedule)
+        assert (client.next_due_date, client.due_state) == expected, client.pk
+        differs_from_default += _expected(client, None) != expected
+    assert differs_from_default > 50
     assert due_states_refresh(today=TODAY, full=True).changed == 0

@@ -160,6 +160,13 @@ def test_dry_run_reports_every_kind_of_bad_row_and_writes_nothing(manager, team_
         import_run(record=record, user=manager)
 
 
+def test_an_address_too_long_for_the_column_is_a_rejected_row(manager, team_a):
+    long_address = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".fi"  # valid, 311 characters
+    record = check(manager, csv_bytes([row(email=long_address), row()]))
+    assert (record.rows_accepted, record.rows_rejected) == (1, 1)
+    assert "e-mail" in record.report["errors"][0]["reason"]
+
+
 def test_import_is_all_or_nothing_when_a_late_row_is_bad(manager, team_a, monkeypatch):
     monkeypatch.setattr("clients.importer.BATCH_SIZE", 100)
     rows = [row() for _ in range(999)] + [row(status="retired")]
@@ -175,7 +182,7 @@ def test_import_is_all_or_nothing_when_the_database_refuses_a_row(manager, team_
     rows = [row() for _ in range(30)]
     record = check(manager, csv_bytes(rows))
     make_client(team_a, personal_identity_code=rows[25][0])  # appears after the check...
-    monkeypatch.setattr("clients.importer._existing", lambda batch: {})  # ...and is not seen
+    monkeypatch.setattr("clients.importer._mark_existing", lambda cursor: None)  # ...not seen
     with pytest.raises(ImportRejected, match="refused"):
         import_run(record=record, user=manager)
     assert Client.objects.count() == 1
