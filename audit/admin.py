@@ -8,21 +8,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from clients.admin import ClientScopedAdmin
+from clients.admin import ClientScopedAdmin, ReadOnlyAdmin
 from teams import policy
 
 from .models import AccessLog, ChangeEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(AccessLog)

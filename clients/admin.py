@@ -5,7 +5,7 @@ from audit.models import AccessAction
 from audit.services import access_record
 from teams import policy
 
-from .models import Assignment, Client, StatusChange
+from .models import Assignment, Client, ImportRecord, StatusChange
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -13,6 +13,19 @@ class StatusChangeInline(admin.TabularInline):
     extra = 0
     readonly_fields = ["old_status", "new_status", "effective_on", "changed_by", "changed_at"]
     can_delete = False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are only ever read in the admin (logs, event rows, import records)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ClientScopedAdmin(admin.ModelAdmin):
@@ -104,3 +117,49 @@ class AssignmentAdmin(ClientScopedAdmin):
     ]
     raw_id_fields = ["client"]
     date_hierarchy = "moved_at"
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(ReadOnlyAdmin):
+    """Bulk imports, read only: who imported which file when, and what it did. Scoped by
+    teams.policy (a manager's own imports); the kept file's bytes are never shown."""
+
+    list_display = [
+        "created_at",
+        "created_by",
+        "file_name",
+        "source",
+        "state",
+        "rows_total",
+        "rows_rejected",
+        "created_count",
+        "updated_count",
+        "imported_at",
+    ]
+    list_filter = ["state", "source"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+    exclude = ["content"]
+    readonly_fields = [
+        "created_by",
+        "created_at",
+        "imported_at",
+        "source",
+        "state",
+        "file_name",
+        "file_sha256",
+        "file_size",
+        "rows_total",
+        "rows_accepted",
+        "rows_rejected",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "duration_ms",
+        "report",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request) & policy.import_records_visible_to(request.user)
+        ).defer("content")

@@ -248,6 +248,20 @@ def may_import_clients(user: User) -> bool:
     return is_manager(user)
 
 
+def import_records_visible_to(user: User) -> QuerySet:
+    """Records of bulk client imports (file name, counts, the report with masked codes): a
+    manager's own, as on the import pages; administrators all; nobody else any."""
+    from clients.models import ImportRecord
+
+    if not user.is_authenticated or not user.is_active:
+        return ImportRecord.objects.none()
+    if user.is_superuser:
+        return ImportRecord.objects.all()
+    if not may_import_clients(user):
+        return ImportRecord.objects.none()
+    return ImportRecord.objects.filter(created_by=user)
+
+
 def may_manage_partners(user: User) -> bool:
     """Add partner organisations, their services and users: managers."""
     return is_manager(user)

@@ -191,6 +191,21 @@ def test_access_log_rows_are_those_of_the_managers_teams_and_their_own(
     assert AccessLog.objects.count() == 4
 
 
+def test_import_records_are_the_managers_own(manager, other_manager, lead, admin):
+    from clients.models import ImportRecord
+
+    def record(user):
+        return ImportRecord.objects.create(
+            created_by=user, source="web", file_name="a.csv", file_sha256="0" * 64, file_size=1
+        )
+
+    own, others = record(manager), record(other_manager)
+    assert list(policy.import_records_visible_to(manager)) == [own]
+    assert list(policy.import_records_visible_to(other_manager)) == [others]
+    assert set(policy.import_records_visible_to(admin)) == {own, others}
+    assert not policy.import_records_visible_to(lead).exists()
+
+
 # --- Partner users --------------------------------------------------------------------------
 
 
