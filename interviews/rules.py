@@ -373,8 +373,11 @@ def full_recompute_statement(today: dt.date, connection) -> tuple[str, list]:
     interviews, joining each client's latest held interview once (DISTINCT ON) instead of
     correlated subqueries per row, and writing only the rows where something differs.
 
-    The rule's expressions are the same ORM expressions as everywhere else, compiled here
-    against the joined row ("latest" is the derived table of last held interviews).
+    The rule's expressions are the same ORM expressions as everywhere else, compiled against
+    the joined row ("latest" is the derived table of last held interviews). The next due
+    date is computed once per client in a derived table (OFFSET 0 keeps PostgreSQL from
+    pulling it up and evaluating the rule again in SET and WHERE); the due state, and the
+    comparisons with what is stored, read that one value.
     """
     from clients.models import Client
 
@@ -396,28 +399,29 @@ def full_recompute_statement(today: dt.date, connection) -> tuple[str, list]:
         return sql, list(params)
 
     held = RawSQL("latest.day", (), output_field=DateField())
-    next_due = next_due_date_expression("status", "status_since", held, team="team")
-    values = {
-        "last_held_on": ("latest.day", []),
-        "last_channel": ("COALESCE(latest.channel, '')", []),
-        "next_due_date": compile_(next_due),
-        "due_state": compile_(due_state_expression(today, next_due)),
-    }
-    sets, differs, params = [], [], []
-    for column, (sql, sql_params) in values.items():
-        sets.append(f"{column} = {sql}")
-        params += sql_params
-    where_params: list = []
-    for column, (sql, sql_params) in values.items():
-        differs.append(f'"clients_client"."{column}" IS DISTINCT FROM {sql}')
-        where_params += sql_params
-    statement = (
-        f"UPDATE clients_client SET {', '.join(sets)} "
-        f"FROM clients_client AS c2 LEFT JOIN ({latest_sql}) AS latest "
-        f"ON latest.client_id = c2.id "
-        f"WHERE c2.id = clients_client.id AND ({' OR '.join(differs)})"
+    due_sql, due_params = compile_(
+        next_due_date_expression("status", "status_since", held, team="team")
     )
-    return statement, [*params, *latest_params, *where_params]
+    state_sql, state_params = compile_(
+        due_state_expression(today, RawSQL("x.due", (), output_field=DateField()))
+    )
+    computed = (
+        'SELECT "clients_client"."id" AS id, latest.day AS day, '
+        f"COALESCE(latest.channel, '') AS channel, {due_sql} AS due "
+        f'FROM "clients_client" LEFT JOIN ({latest_sql}) AS latest '
+        'ON latest.client_id = "clients_client"."id" OFFSET 0'
+    )
+    target = '"clients_client"'
+    statement = (
+        f"UPDATE {target} SET last_held_on = x.day, last_channel = x.channel, "
+        f"next_due_date = x.due, due_state = {state_sql} "
+        f"FROM ({computed}) AS x WHERE x.id = {target}.id AND ("
+        f"{target}.last_held_on IS DISTINCT FROM x.day "
+        f"OR {target}.last_channel IS DISTINCT FROM x.channel "
+        f"OR {target}.next_due_date IS DISTINCT FROM x.due "
+        f"OR {target}.due_state IS DISTINCT FROM {state_sql})"
+    )
+    return statement, [*state_params, *due_params, *latest_params, *state_params]
 
 
 def recomputed_columns(today: dt.date) -> tuple[dict, Q]:
