@@ -6,4 +6,5 @@ class TeamsConfig(AppConfig):
     verbose_name = "Offices and teams"
 
     def ready(self) -> None:
-        from teoffice import i18n  # noqa: F401  (connects the sign-in language receiver)
+        # Signal receivers: the sign-in language, and the session's renewal at sign-in.
+        from teoffice import i18n, middleware  # noqa: F401

@@ -7,6 +7,9 @@ import re
 import time
 import uuid
 
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from .logging import bind, current_user_id
@@ -55,3 +58,33 @@ class RequestLogMiddleware:
         )
         response["X-Request-ID"] = request_id
         return response
+
+
+class SessionRenewMiddleware:
+    """Inactivity expiry without a database write on every request.
+
+    A signed-in session is renewed (saved with a new expiry, and its cookie re-sent) when its
+    last renewal is SESSION_RENEW_SECONDS old or older, instead of on every request
+    (SESSION_SAVE_EVERY_REQUEST): an idle SESSION_COOKIE_AGE still ends it, to within that
+    many seconds, while a busy adviser's page views write nothing but the access log.
+    Goes right after SessionMiddleware, which does the saving."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if session.session_key is not None:  # an existing session; none is made here
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[self.KEY] = now  # modified: saved with a fresh expiry
+        return self.get_response(request)
+
+
+@receiver(user_logged_in, dispatch_uid="teoffice.session_renewed_at_sign_in")
+def _renewed_at_sign_in(sender, request, user, **kwargs) -> None:
+    """Signing in saves the session with a fresh expiry: that counts as its renewal."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SessionRenewMiddleware.KEY] = int(time.time())

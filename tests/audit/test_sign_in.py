@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from unittest import mock
 
@@ -64,8 +65,42 @@ def test_a_successful_sign_in_resets_the_failure_count(client, adviser, axes_on)
 
 def test_the_session_expires_after_an_idle_hour_and_each_request_renews_it():
     assert settings.SESSION_COOKIE_AGE == 60 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_RENEW_SECONDS == 60
     assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_a_request_renews_the_session_at_most_once_a_minute(client, adviser):
+    """The idle hour counts from the last request (to the minute), without a session write
+    on every page: a request within a minute of the last renewal saves nothing."""
+    import time_machine
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        _sign_in(client, "alice", PASSWORD)
+        client.get("/clients/")
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        first = Session.objects.get(session_key=key).expire_date
+        clock.shift(dt.timedelta(seconds=30))
+        with CaptureQueriesContext(connection) as seen:
+            response = client.get("/clients/")
+        assert not [
+            q
+            for q in seen.captured_queries
+            if "django_session" in q["sql"] and q["sql"].startswith("UPDATE")
+        ]
+        assert settings.SESSION_COOKIE_NAME not in response.cookies  # nothing re-sent
+        assert Session.objects.get(session_key=key).expire_date == first
+        clock.shift(dt.timedelta(minutes=50))  # 50.5 idle minutes: still signed in, renewed
+        response = client.get("/clients/")
+        assert response.status_code == 200
+        renewed = Session.objects.get(session_key=key).expire_date
+        assert renewed == start + dt.timedelta(minutes=50, seconds=30, hours=1)
+        assert int(response.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) == 3600
+        clock.shift(dt.timedelta(hours=1, seconds=1))  # an idle hour: signed out
+        assert client.get("/clients/").status_code == 302
 
 
 def test_the_session_cookie_is_http_only_with_its_idle_lifetime(client, adviser):
