@@ -238,7 +238,7 @@ class ClientViewSet(
     def retrieve(self, request, *args, **kwargs):
         client = self.get_object()
         reveal = request.query_params.get("reveal", "").lower() in {"1", "true", "yes"}
-        reveal = reveal and policy.can_work_with_client(request.user, client)
+        reveal = reveal and policy.may_reveal_identity_code(request.user, client)
         self.audit([client], AccessAction.IDENTITY_REVEAL if reveal else AccessAction.API_DETAIL)
         context = {**self.get_serializer_context(), "reveal": reveal}
         return Response(self.get_serializer(client, context=context).data)

@@ -200,6 +200,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def identity_code_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk, log=False)  # logged as the reveal below
+    if not policy.may_reveal_identity_code(request.user, client):
+        raise PermissionDenied(_("Only the client's team may see the full identity code."))
     identity_code_reveal_record(request=request, client=client)
     if wants_fragment(request):
         return render(

@@ -96,6 +96,13 @@ def can_work_with_client(user: User, client) -> bool:
     return membership is not None and membership.team_id == client.team_id
 
 
+def may_reveal_identity_code(user: User, client) -> bool:
+    """The full personal identity code, on the page or through the API: only those who serve
+    the client (its team) and administrators. Managers and others who may see the client
+    see the masked code; every reveal is logged."""
+    return can_work_with_client(user, client)
+
+
 def can_view_team(user: User, team: Team) -> bool:
     return teams_visible_to(user).filter(pk=team.pk).exists()
 

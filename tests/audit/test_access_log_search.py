@@ -170,6 +170,7 @@ def test_last_month_is_the_calendar_month_before():
 def test_the_search_query_count_does_not_grow_with_the_rows(client, manager, team_a, teammate):
     clients = [make_client(team_a) for _ in range(30)]
     client.force_login(manager)
+    client.get(URL)  # the first request after signing in renews the session (a write)
     _viewed(teammate, clients[0], timezone.now() - dt.timedelta(days=1))
     with CaptureQueriesContext(connection) as one:
         assert len(_rows(client.get(URL, {"user": teammate.username}))) == 1
@@ -193,15 +194,25 @@ def test_a_service_line_manager_searches_their_lines_clients(client, service_lin
     assert rows == [views["lead"], views["teammate"]]
 
 
-def test_a_managers_identity_code_reveal_is_logged_and_found_in_the_search(
-    client, manager, client_a
+def test_only_the_team_reveals_an_identity_code_and_a_manager_finds_the_reveal(
+    client, manager, lead, client_a
 ):
-    client.force_login(manager)
+    """A manager sees the masked code and may not reveal it (403, nothing logged as a
+    reveal); the team's reveal is logged and the manager finds it in the search."""
     url = reverse("clients:identity_code_reveal", args=[client_a.pk])
+    client.force_login(manager)
+    page = client.get(reverse("clients:detail", args=[client_a.pk])).content.decode()
+    assert client_a.masked_identity_code in page and url not in page
+    refused = client.post(url, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 403
+    assert client_a.personal_identity_code not in refused.content.decode()
+    assert not AccessLog.objects.filter(action=AccessAction.IDENTITY_REVEAL).exists()
+    client.force_login(lead)
     response = client.post(url, HTTP_HX_REQUEST="true")
     assert client_a.personal_identity_code in response.content.decode()
     entry = AccessLog.objects.for_client(client_a.pk).latest("at")
-    assert (entry.user, entry.action) == (manager, AccessAction.IDENTITY_REVEAL)
+    assert (entry.user, entry.action) == (lead, AccessAction.IDENTITY_REVEAL)
+    client.force_login(manager)
     today = timezone.localdate().isoformat()
     found = _rows(client.get(URL, {"client": client_a.pk, "since": today, "until": today}))
     assert entry in found

@@ -444,8 +444,9 @@ ROUTES: dict[str, Row] = {
     ),
     # Clients
     "clients:detail": Row("get", lambda o: f"/clients/{_c(o)}/", client_read, logs="object"),
+    # The full identity code: the client's team only (a manager sees the masked code).
     "clients:identity_code_reveal": Row(
-        "post", lambda o: f"/clients/{_c(o)}/identity-code/", client_read, logs="object"
+        "post", lambda o: f"/clients/{_c(o)}/identity-code/", client_write, logs="object"
     ),
     "clients:status_change": Row("post", lambda o: f"/clients/{_c(o)}/status/", client_write),
     # Interviews and appointments
