@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import ClientExport, StoredReport
+from clients.admin import ReadOnlyAdmin
+
+from .models import ActivityMonth, ClientExport, StoredReport
 
 
 @admin.register(StoredReport)
@@ -18,7 +20,7 @@ class StoredReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientExport)
-class ClientExportAdmin(admin.ModelAdmin):
+class ClientExportAdmin(ReadOnlyAdmin):
     """The record of client-level exports: read only."""
 
     list_display = ["started_at", "user", "format", "filters", "rows", "completed"]
@@ -34,11 +36,15 @@ class ClientExportAdmin(admin.ModelAdmin):
         "completed",
     ]
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(ActivityMonth)
+class ActivityMonthAdmin(ReadOnlyAdmin):
+    """The kept activity of closed months (built nightly with the coverage snapshots; a
+    stale day is computed from the data until it is built again)."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    list_display = ["day", "stale", "computed_at"]
+    list_select_related = ["day"]
+
+    @admin.display(boolean=True, description="stale", ordering="day__stale")
+    def stale(self, obj: ActivityMonth) -> bool:
+        return obj.day.stale
