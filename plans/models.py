@@ -82,6 +82,8 @@ class PlanVersion(models.Model):
         get_latest_by = "number"
         verbose_name = _("plan version")
         verbose_name_plural = _("plan versions")
+        # The report reads the versions agreed in a period (studies and work trials started).
+        indexes = [models.Index(fields=["created_at"], name="planversion_created")]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="planversion_number_positive"),

@@ -149,7 +149,9 @@ def _events_sql(first: dt.date, last: dt.date) -> tuple[str, list]:
     previous = (
         f"(SELECT p.held_at FROM {interviews} p WHERE p.client_id = i.client_id "
         "AND p.outcome = %s AND (p.held_at < i.held_at OR (p.held_at = i.held_at AND p.id < i.id)) "
-        "ORDER BY p.held_at DESC, p.id DESC LIMIT 1)"
+        # The latest such time is one value whatever breaks a tie, so no id in the ORDER
+        # BY: the (client, -held_at) index then yields it without a sort.
+        "ORDER BY p.held_at DESC LIMIT 1)"
     )
     gap = days_between_sql(held_day_sql("i.held_at"), held_day_sql(previous))
     sql = (

@@ -189,6 +189,13 @@ def test_a_queryset_is_logged_by_the_database_in_one_statement(
     assert entry.client_ids == sorted(c.pk for c in mine)
     assert entry.client_count == 25 and entry.ip == "10.1.2.3" and entry.user == adviser
     assert AccessLog.objects.for_client(mine[3].pk).exists()
+    # Sorted whatever order the queryset asks for.
+    access_record(
+        request=_request(adviser, "/reports/clients-export/"),
+        clients=Client.objects.filter(team=team_a).order_by("-pk"),
+        action=AccessAction.EXPORT,
+    )
+    assert AccessLog.objects.latest("id").client_ids == sorted(c.pk for c in mine)
 
 
 def test_an_empty_queryset_writes_nothing(team_a, adviser):
