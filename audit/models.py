@@ -14,10 +14,7 @@ from django.db.models import Lookup, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Entries covering more clients than this (client-level exports, large moves) are kept out
-# of the GIN index over client ids: indexing a million ids per export would cost the export
-# more than writing its file. They are few, and read directly by `for_client`.
-BULK_ENTRY = 5000
+BULK_ENTRY = 5000  # more clients than this: kept as id ranges (AccessLog.client_ranges)
 
 
 class AccessAction(models.TextChoices):
@@ -52,14 +49,41 @@ class IncludesClient(Lookup):
         )
 
 
+class ClientRangesField(models.JSONField):
+    """Runs of consecutive client ids, [[first, last], ...], ascending."""
+
+
+@ClientRangesField.register_lookup
+class CoversClient(Lookup):
+    """`client_ranges__covers=<id>`: one of the [first, last] runs holds the id."""
+
+    lookup_name = "covers"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        client_id = int(self.rhs)
+        if connection.vendor == "postgresql":
+            return (
+                f"EXISTS (SELECT 1 FROM jsonb_array_elements({lhs}) AS r "
+                "WHERE (r->>0)::bigint <= %s AND (r->>1)::bigint >= %s)",
+                [*lhs_params, client_id, client_id],
+            )
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) AS r WHERE "
+            "json_extract(r.value, '$[0]') <= %s AND json_extract(r.value, '$[1]') >= %s)",
+            [*lhs_params, client_id, client_id],
+        )
+
+
 class AccessLogQuerySet(models.QuerySet):
     def for_client(self, client_id: int) -> AccessLogQuerySet:
-        """The entries that cover the client. Written as two branches so that PostgreSQL
-        answers each from its own partial index (migration 0003): the GIN index over the
-        ordinary entries, and the few bulk entries (exports, large moves) read directly."""
+        """The entries that cover the client: in their id list (the GIN index answers) or,
+        for a bulk entry, in one of its id ranges (a partial index finds the bulk entries;
+        each holds a few hundred numbers)."""
         return self.filter(
-            Q(client_count__lte=BULK_ENTRY, client_ids__includes=client_id)
-            | Q(client_count__gt=BULK_ENTRY, client_ids__includes=client_id)
+            Q(client_ids__includes=client_id)
+            | Q(client_ranges__isnull=False, client_ranges__covers=client_id)
         )
 
     def between(self, since=None, until=None) -> AccessLogQuerySet:
@@ -91,6 +115,10 @@ class AccessLog(models.Model):
     action = models.CharField(_("what"), max_length=20, choices=AccessAction.choices)
     client_ids = ClientIdsField(_("clients"), default=list)
     client_count = models.PositiveIntegerField(_("number of clients"), default=0)
+    # An entry of more than BULK_ENTRY clients (an export) keeps its clients as runs of
+    # consecutive ids, [[first, last], ...], and client_ids empty: a few hundred numbers
+    # instead of a million, so neither the export nor a lookup of one client reads them all.
+    client_ranges = ClientRangesField(_("clients as id ranges"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     path = models.CharField(_("path"), max_length=300, blank=True)
     view = models.CharField(_("view"), max_length=100, blank=True)
@@ -105,6 +133,10 @@ class AccessLog(models.Model):
         indexes = [
             models.Index(fields=["-at"], name="accesslog_at"),
             models.Index(fields=["user", "-at"], name="accesslog_user_at"),
+            # The few bulk entries, for the second half of for_client().
+            models.Index(
+                fields=["id"], condition=Q(client_ranges__isnull=False), name="accesslog_bulk"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -114,6 +146,17 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} ({self.client_count})"
+
+    def first_client_ids(self, count: int) -> list[int]:
+        """The first `count` client ids of the entry, from its list or its ranges."""
+        if not self.client_ranges:
+            return list(self.client_ids[:count])
+        found: list[int] = []
+        for first, last in self.client_ranges:
+            found.extend(range(first, min(last, first + count - len(found) - 1) + 1))
+            if len(found) >= count:
+                break
+        return found
 
 
 class ChangeEventKind(models.TextChoices):

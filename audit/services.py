@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clients import identity
 
+from . import models as log_models
 from .models import AccessAction, AccessLog, ChangeEvent
 
 # Fields whose values must not be copied into the history in full.
@@ -96,8 +97,9 @@ def access_record(
 
 def _insert_from_queryset(entry: AccessLog, clients: models.QuerySet) -> AccessLog | None:
     """INSERT ... SELECT: the database gathers the ids (an export of a million clients never
-    passes its ids through Python). No row when the queryset is empty. The returned entry
-    carries its id and count; its client_ids are left in the database."""
+    passes its ids through Python). No row when the queryset is empty. On PostgreSQL an entry
+    of more than BULK_ENTRY clients keeps them as id ranges (AccessLog.client_ranges). The
+    returned entry carries its id and count; its clients are left in the database."""
     connection = connections[clients.db]
     # The ids go in sorted: the derived table is ordered by the primary key (its index, no
     # sort), and the aggregate takes its rows in that order. (SQLite before 3.44 has no
@@ -112,28 +114,50 @@ def _insert_from_queryset(entry: AccessLog, clients: models.QuerySet) -> AccessL
     except EmptyResultSet:
         return None
     pk = "audit_client_id"
-    if connection.vendor == "postgresql":
-        aggregate = f"COALESCE(jsonb_agg(s.{pk}), '[]'::jsonb)"
-        ip = "CAST(%s AS inet)"
-    else:
-        aggregate = f"json_group_array(s.{pk})"
-        ip = "%s"
     table = connection.ops.quote_name(AccessLog._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (at, user_id, username, action, client_ids, client_count, ip, "
-        f"path, view) SELECT %s, %s, %s, %s, {aggregate}, COUNT(*), {ip}, %s, %s "
-        f"FROM ({ids_sql}) AS s HAVING COUNT(*) > 0 RETURNING id, client_count"
-    )
-    params = [
-        connection.ops.adapt_datetimefield_value(timezone.now()),
-        entry.user_id,
-        entry.username,
-        entry.action,
-        entry.ip,
-        entry.path,
-        entry.view,
-        *ids_params,
-    ]
+    if connection.vendor == "postgresql":
+        # Runs of consecutive ids (gaps and islands: id - DENSE_RANK is constant along a run,
+        # and duplicates share a rank), then either the ids themselves or, for a bulk entry,
+        # only the runs. The ordered derived table feeds the window without a sort.
+        sql = (
+            f"WITH g AS (SELECT s.{pk} AS id, s.{pk} - DENSE_RANK() OVER (ORDER BY s.{pk}) "
+            f"AS run FROM ({ids_sql}) AS s), "
+            "r AS (SELECT MIN(id) AS lo, MAX(id) AS hi FROM g GROUP BY run), "
+            "t AS (SELECT SUM(hi - lo + 1) AS n, "
+            "jsonb_agg(jsonb_build_array(lo, hi) ORDER BY lo) AS ranges FROM r) "
+            f"INSERT INTO {table} (at, user_id, username, action, client_ids, client_count, "
+            "client_ranges, ip, path, view) "
+            f"SELECT %s, %s, %s, %s, CASE WHEN t.n > {log_models.BULK_ENTRY} THEN '[]'::jsonb ELSE "
+            "(SELECT jsonb_agg(x ORDER BY x) FROM r, generate_series(r.lo, r.hi) AS x) END, "
+            f"t.n, CASE WHEN t.n > {log_models.BULK_ENTRY} THEN t.ranges END, CAST(%s AS inet), %s, %s "
+            "FROM t WHERE t.n > 0 RETURNING id, client_count"
+        )
+        params = [
+            *ids_params,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            entry.user_id,
+            entry.username,
+            entry.action,
+            entry.ip,
+            entry.path,
+            entry.view,
+        ]
+    else:
+        sql = (
+            f"INSERT INTO {table} (at, user_id, username, action, client_ids, client_count, ip, "
+            f"path, view) SELECT %s, %s, %s, %s, json_group_array(s.{pk}), COUNT(*), %s, %s, %s "
+            f"FROM ({ids_sql}) AS s HAVING COUNT(*) > 0 RETURNING id, client_count"
+        )
+        params = [
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            entry.user_id,
+            entry.username,
+            entry.action,
+            entry.ip,
+            entry.path,
+            entry.view,
+            *ids_params,
+        ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -69,7 +69,7 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     # Client names for the rows shown, in one query, and only of clients the manager may see.
-    shown_ids = {cid for row in page for cid in row.client_ids[:20]}
+    shown_ids = {cid for row in page for cid in row.first_client_ids(20)}
     names = {
         pk: f"{last}, {first}"
         for pk, first, last in policy.clients_visible_to(request.user)
@@ -77,7 +77,7 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
         .values_list("pk", "first_name", "last_name")
     }
     for row in page:
-        row.shown = [(cid, names.get(cid)) for cid in row.client_ids[:20]]
+        row.shown = [(cid, names.get(cid)) for cid in row.first_client_ids(20)]
     if client is not None:
         access_record(request=request, clients=[client], action=access_action_for(request))
     return render(

@@ -206,32 +206,35 @@ def test_an_empty_queryset_writes_nothing(team_a, adviser):
     assert not AccessLog.objects.exists()
 
 
-def test_bulk_entries_are_found_by_client_too(team_a, adviser, monkeypatch):
-    """Entries above BULK_ENTRY clients are read by the second branch of for_client."""
+def test_a_bulk_entry_keeps_its_clients_as_id_ranges(team_a, team_b, adviser, monkeypatch):
+    """More than BULK_ENTRY clients: PostgreSQL keeps runs of consecutive ids, exactly the
+    clients of the queryset (gaps where other teams' clients are), and for_client finds the
+    entry by its ranges; the search page lists its first clients. SQLite keeps the ids."""
     from audit import models as audit_models
 
-    monkeypatch.setattr(audit_models, "BULK_ENTRY", 2)
-    few, many = [make_client(team_a)], [make_client(team_a) for _ in range(3)]
+    monkeypatch.setattr(audit_models, "BULK_ENTRY", 3)
+    # Ids in creation order: team A's at 0-2, 4-5 and 8; team B's at 3, 6 and 7.
+    made = [make_client(team_b if n in (3, 6, 7) else team_a) for n in range(9)]
+    ours = [c for c in made if c.team_id == team_a.pk]
+    few = [make_client(team_a)]
     access_record(user=adviser, clients=few, action="page")
-    access_record(
-        user=adviser, clients=Client.objects.filter(pk__in=[c.pk for c in many]), action="export"
+    entry = access_record(
+        user=adviser,
+        clients=Client.objects.filter(team=team_a).exclude(pk=few[0].pk).order_by("-pk"),
+        action="export",
     )
+    entry = AccessLog.objects.get(pk=entry.pk)
+    ids = sorted(c.pk for c in ours)
+    assert entry.client_count == len(ids) == 6
+    if connection.vendor == "postgresql":
+        assert entry.client_ids == []
+        covered = [i for first, last in entry.client_ranges for i in range(first, last + 1)]
+        assert covered == ids and len(entry.client_ranges) == 3  # 0-2, 4-5, 8
+    else:
+        assert entry.client_ids == ids
+    assert entry.first_client_ids(4) == ids[:4]
+    for client in ours:
+        assert AccessLog.objects.for_client(client.pk).get() == entry
+    others = Client.objects.filter(team=team_b)
+    assert all(not AccessLog.objects.for_client(c.pk).exists() for c in others)
     assert AccessLog.objects.for_client(few[0].pk).get().action == "page"
-    assert AccessLog.objects.for_client(many[1].pk).get().client_count == 3
-    assert not AccessLog.objects.for_client(10**9).exists()
-
-
-def test_the_client_index_leaves_out_exactly_the_bulk_entries(db):
-    from django.db import connection
-
-    from audit.models import BULK_ENTRY
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the partial indexes exist on PostgreSQL only")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_accesslog'"
-        )
-        indexes = dict(cursor.fetchall())
-    assert f"(client_count <= {BULK_ENTRY})" in indexes["audit_accesslog_clients"]
-    assert f"(client_count > {BULK_ENTRY})" in indexes["audit_accesslog_bulk"]
