@@ -252,6 +252,9 @@ class Bench:
         rolling = f"/reports/coverage/?period=range&start={rolling_start}&end={today}"
         return {
             "trivial": ("adviser", "/health/"),
+            # Not a target: a signed-in page with the base layout and no data (the
+            # accessibility statement), to show what the framework alone costs a page.
+            "base_layout": ("adviser", "/accessibility/"),
             "caseload": ("adviser", "/clients/"),
             "client_page": ("adviser", f"/clients/{client.pk}/"),
             "team_dashboard": ("teamlead", f"/teams/{team.pk}/"),
