@@ -26,7 +26,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
@@ -213,10 +224,19 @@ def interview_team_expression():
     after = Assignment.objects.filter(
         client=OuterRef("client_id"), moved_at__gt=OuterRef("held_at")
     ).order_by("moved_at", "id")
-    return Coalesce(
-        Subquery(before.values("to_team")[:1]),
-        Subquery(after.values("from_team")[:1]),
-        F("client__team_id"),
+    moved = Assignment.objects.filter(client=OuterRef("client_id"))
+    # Most clients never moved: one probe tells, and only the moved look further.
+    return Case(
+        When(
+            Exists(moved),
+            then=Coalesce(
+                Subquery(before.values("to_team")[:1]),
+                Subquery(after.values("from_team")[:1]),
+                F("client__team_id"),
+                output_field=BigIntegerField(),
+            ),
+        ),
+        default=F("client__team_id"),
         output_field=BigIntegerField(),
     )
 
