@@ -115,6 +115,9 @@ def _insert_from_queryset(entry: AccessLog, clients: models.QuerySet) -> AccessL
         return None
     pk = "audit_client_id"
     table = connection.ops.quote_name(AccessLog._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    # The entry's own columns, in the order both statements name them.
+    values = [at, entry.user_id, entry.username, entry.action, entry.ip, entry.path, entry.view]
     if connection.vendor == "postgresql":
         # Runs of consecutive ids (gaps and islands: id - DENSE_RANK is constant along a run,
         # and duplicates share a rank), then either the ids themselves or, for a bulk entry,
@@ -132,32 +135,14 @@ def _insert_from_queryset(entry: AccessLog, clients: models.QuerySet) -> AccessL
             f"t.n, CASE WHEN t.n > {log_models.BULK_ENTRY} THEN t.ranges END, CAST(%s AS inet), %s, %s "
             "FROM t WHERE t.n > 0 RETURNING id, client_count"
         )
-        params = [
-            *ids_params,
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-            entry.user_id,
-            entry.username,
-            entry.action,
-            entry.ip,
-            entry.path,
-            entry.view,
-        ]
+        params = [*ids_params, *values]  # the WITH comes first
     else:
         sql = (
             f"INSERT INTO {table} (at, user_id, username, action, client_ids, client_count, ip, "
             f"path, view) SELECT %s, %s, %s, %s, json_group_array(s.{pk}), COUNT(*), %s, %s, %s "
             f"FROM ({ids_sql}) AS s HAVING COUNT(*) > 0 RETURNING id, client_count"
         )
-        params = [
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-            entry.user_id,
-            entry.username,
-            entry.action,
-            entry.ip,
-            entry.path,
-            entry.view,
-            *ids_params,
-        ]
+        params = [*values, *ids_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
