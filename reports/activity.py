@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clients.models import Assignment, Client, Status, StatusChange
+from clients.models import Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Outcome
 from interviews.models import Appointment, CoverageDay, Interview
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
 from teams.models import ServiceLine, Team
 
-from .coverage import day_end, month_end
+from .coverage import day_end, month_end, row_on_sql
 from .models import ActivityCount, ActivityKind, ActivityMonth
 
 WORK_STATUSES = (Status.EMPLOYED, Status.PART_TIME)
@@ -212,54 +212,12 @@ def _events_sql(first: dt.date, last: dt.date) -> tuple[str, list]:
     return sql, params
 
 
-def _row_on_sql(day: dt.date) -> tuple[str, str, str, list]:
-    """(joins, team, adviser, params): the team and responsible adviser of client `c` as of
-    the end of `day` (coverage definition 2: the latest move before, else the origin of the
-    first move after, else the client's own columns)."""
-    end = _dt(day_end(day))
-    moves = _table(Assignment)
-    if connection.vendor == "postgresql":
-        joins = (
-            "LEFT JOIN (SELECT DISTINCT ON (client_id) client_id, to_team_id, to_adviser_id "
-            f"FROM {moves} WHERE moved_at < %s ORDER BY client_id, moved_at DESC, id DESC) mb "
-            "ON mb.client_id = c.id "
-            "LEFT JOIN (SELECT DISTINCT ON (client_id) client_id, from_team_id, from_adviser_id "
-            f"FROM {moves} WHERE moved_at >= %s ORDER BY client_id, moved_at, id) ma "
-            "ON ma.client_id = c.id"
-        )
-        team = "COALESCE(mb.to_team_id, ma.from_team_id, c.team_id)"
-        adviser = (
-            "CASE WHEN mb.client_id IS NOT NULL THEN mb.to_adviser_id "
-            "WHEN ma.client_id IS NOT NULL THEN ma.from_adviser_id "
-            "ELSE c.responsible_adviser_id END"
-        )
-        return joins, team, adviser, [end, end]
-
-    def move(column: str, after: bool) -> str:
-        where = (
-            "m.moved_at >= %s ORDER BY m.moved_at, m.id"
-            if after
-            else ("m.moved_at < %s ORDER BY m.moved_at DESC, m.id DESC")
-        )
-        return f"(SELECT m.{column} FROM {moves} m WHERE m.client_id = c.id AND {where} LIMIT 1)"
-
-    before_exists = f"EXISTS (SELECT 1 FROM {moves} m WHERE m.client_id = c.id AND m.moved_at < %s)"
-    after_exists = f"EXISTS (SELECT 1 FROM {moves} m WHERE m.client_id = c.id AND m.moved_at >= %s)"
-    team = f"COALESCE({move('to_team_id', False)}, {move('from_team_id', True)}, c.team_id)"
-    adviser = (
-        f"CASE WHEN {before_exists} THEN {move('to_adviser_id', False)} "
-        f"WHEN {after_exists} THEN {move('from_adviser_id', True)} "
-        "ELSE c.responsible_adviser_id END"
-    )
-    return "", team, adviser, [end, end, end, end, end, end]
-
-
 def _pairs_from_history_sql(
     first: dt.date, last: dt.date, team_ids: list[int] | None
 ) -> tuple[str, list]:
     """SQL of (team_on, adviser_on, kind, value, n) for the month part [first, last]."""
     events, events_params = _events_sql(first, last)
-    joins, team, adviser, row_params = _row_on_sql(last)
+    joins, team, adviser, row_params = row_on_sql(last)
     scope = "" if team_ids is None else f"WHERE x.team_on IN ({_ids(team_ids)})"
     sql = (
         f"SELECT x.team_on, x.adviser_on, x.kind, x.value, COUNT(*) AS n FROM ("
@@ -267,8 +225,8 @@ def _pairs_from_history_sql(
         f"FROM ({events}) e JOIN {_table(Client)} c ON c.id = e.client_id {joins}) x {scope} "
         "GROUP BY x.team_on, x.adviser_on, x.kind, x.value"
     )
-    # The row expressions' parameters come before the events' in PostgreSQL's join text,
-    # but the SELECT list (team, adviser) is read before FROM: order them as written.
+    # Parameters in the order the text holds them: on PostgreSQL the row's are in the joins
+    # after the events; elsewhere they are in the team and adviser expressions before them.
     if connection.vendor == "postgresql":
         return sql, [*events_params, *row_params]
     return sql, [*row_params, *events_params]

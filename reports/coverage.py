@@ -192,6 +192,48 @@ def _history_orm(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures
     }
 
 
+def row_on_sql(day: dt.date) -> tuple[str, str, str, list]:
+    """(joins, team, adviser, params): the team and responsible adviser of client `c` as of
+    the end of `day` (coverage definition 2: the latest move before, else the origin of the
+    first move after, else the client's own columns)."""
+    end = connection.ops.adapt_datetimefield_value(day_end(day))
+    moves = connection.ops.quote_name(Assignment._meta.db_table)
+    if connection.vendor == "postgresql":
+        joins = (
+            "LEFT JOIN (SELECT DISTINCT ON (client_id) client_id, to_team_id, to_adviser_id "
+            f"FROM {moves} WHERE moved_at < %s ORDER BY client_id, moved_at DESC, id DESC) mb "
+            "ON mb.client_id = c.id "
+            "LEFT JOIN (SELECT DISTINCT ON (client_id) client_id, from_team_id, from_adviser_id "
+            f"FROM {moves} WHERE moved_at >= %s ORDER BY client_id, moved_at, id) ma "
+            "ON ma.client_id = c.id"
+        )
+        team = "COALESCE(mb.to_team_id, ma.from_team_id, c.team_id)"
+        adviser = (
+            "CASE WHEN mb.client_id IS NOT NULL THEN mb.to_adviser_id "
+            "WHEN ma.client_id IS NOT NULL THEN ma.from_adviser_id "
+            "ELSE c.responsible_adviser_id END"
+        )
+        return joins, team, adviser, [end, end]
+
+    def move(column: str, after: bool) -> str:
+        where = (
+            "m.moved_at >= %s ORDER BY m.moved_at, m.id"
+            if after
+            else ("m.moved_at < %s ORDER BY m.moved_at DESC, m.id DESC")
+        )
+        return f"(SELECT m.{column} FROM {moves} m WHERE m.client_id = c.id AND {where} LIMIT 1)"
+
+    before_exists = f"EXISTS (SELECT 1 FROM {moves} m WHERE m.client_id = c.id AND m.moved_at < %s)"
+    after_exists = f"EXISTS (SELECT 1 FROM {moves} m WHERE m.client_id = c.id AND m.moved_at >= %s)"
+    team = f"COALESCE({move('to_team_id', False)}, {move('from_team_id', True)}, c.team_id)"
+    adviser = (
+        f"CASE WHEN {before_exists} THEN {move('to_adviser_id', False)} "
+        f"WHEN {after_exists} THEN {move('from_adviser_id', True)} "
+        "ELSE c.responsible_adviser_id END"
+    )
+    return "", team, adviser, [end, end, end, end, end, end]
+
+
 def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
     """As of `day` from the history in one set-based statement (PostgreSQL): each table's
     latest row per client is found once with DISTINCT ON and hash-joined, instead of
@@ -228,6 +270,7 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
             output_field=IntegerField(),
         )
     )
+    joins, team, adviser, row_params = row_on_sql(day)
     scope, scope_params = "", []
     if team_ids is not None:
         # Only the clients that may have been in these teams: now, or through a move.
@@ -246,25 +289,13 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
                    (held_at AT TIME ZONE 'Europe/Helsinki')::date AS day
             FROM interviews_interview WHERE outcome = %s AND held_at < %s
             ORDER BY client_id, held_at DESC, id DESC),
-        moved_before AS (
-            SELECT DISTINCT ON (client_id) client_id, to_team_id, to_adviser_id
-            FROM clients_assignment WHERE moved_at < %s
-            ORDER BY client_id, moved_at DESC, id DESC),
-        moved_after AS (
-            SELECT DISTINCT ON (client_id) client_id, from_team_id, from_adviser_id
-            FROM clients_assignment WHERE moved_at >= %s
-            ORDER BY client_id, moved_at, id),
         x AS (
-            SELECT COALESCE(b.to_team_id, a.from_team_id, c.team_id) AS team_id,
-                   CASE WHEN b.client_id IS NOT NULL THEN b.to_adviser_id
-                        WHEN a.client_id IS NOT NULL THEN a.from_adviser_id
-                        ELSE c.responsible_adviser_id END AS adviser_id,
+            SELECT {team} AS team_id, {adviser} AS adviser_id,
                    st.new_status AS status_on, st.effective_on AS since_on, h.day AS held_on
             FROM clients_client c
             JOIN st ON st.client_id = c.id
             LEFT JOIN held h ON h.client_id = c.id
-            LEFT JOIN moved_before b ON b.client_id = c.id
-            LEFT JOIN moved_after a ON a.client_id = c.id
+            {joins}
             WHERE st.new_status = ANY(%s) {scope})
         SELECT team_id, adviser_id, count(*), sum({covered_sql}), sum({overdue_sql})
         FROM x {"WHERE team_id = ANY(%s)" if team_ids is not None else ""}
@@ -274,8 +305,7 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
         day,
         Outcome.HELD,
         end,
-        end,
-        end,
+        *row_params,
         list(rules.REQUIRED_STATUSES),
         *scope_params,
         *covered_params,
