@@ -17,12 +17,15 @@ User = AbstractBaseUser | AnonymousUser
 
 
 def membership_of(user: User) -> Membership | None:
+    """The user's membership with its team, read once per user object (every page's menu and
+    header show the team)."""
     if not user.is_authenticated:
         return None
-    try:
-        return user.membership
-    except Membership.DoesNotExist:
-        return None
+    cache = user._state.fields_cache
+    if "membership" not in cache:
+        # What `user.membership` would cache, with the team in the same query.
+        cache["membership"] = Membership.objects.select_related("team").filter(user=user).first()
+    return cache["membership"]
 
 
 def manager_scopes(user: User) -> list[tuple[int | None, int | None]]:
@@ -74,6 +77,10 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
 
 
 def team_ids_visible_to(user: User) -> list[int]:
+    member = user.is_authenticated and user.is_active and not user.is_superuser
+    if member and manager_team_filter(user) is None:  # a team member's own team: no query
+        membership = membership_of(user)
+        return [membership.team_id] if membership is not None else []
     return list(teams_visible_to(user).values_list("pk", flat=True))
 
 
@@ -223,7 +230,7 @@ def advisers_visible_to(user: User) -> QuerySet:
     """Users who belong to a team `user` may see: the candidates for responsible adviser."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(membership__team__in=teams_visible_to(user).values("pk"))
+    return get_user_model().objects.filter(membership__team_id__in=team_ids_visible_to(user))
 
 
 def move_destination_teams(user: User, team: Team) -> QuerySet[Team]:

@@ -438,7 +438,7 @@ class Bench:
         session = SessionStore()
         adviser = self.users["adviser"]
         session["_auth_user_id"] = str(adviser.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_backend"] = "teams.backends.MemberBackend"
         session["_auth_user_hash"] = adviser.get_session_auth_hash()
         session.create()
         with socket.socket() as s:

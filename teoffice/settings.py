@@ -196,7 +196,7 @@ X_FRAME_OPTIONS = "DENY"
 # organisation's sign-in) is on when OIDC_RP_CLIENT_ID is set. Tests turn axes on themselves.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "teams.backends.MemberBackend",  # ModelBackend, loading the user's team with the user
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", default=not TESTING)
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
