@@ -55,13 +55,14 @@ class CaseloadFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, data, *, advisers, **kwargs):
+    def __init__(self, data, *, advisers: dict[int, str], **kwargs):
+        """`advisers`: {user id: name} of the advisers the user may filter by, in order."""
         super().__init__(data, label_suffix="", **kwargs)
         self.fields["adviser"].choices = [
             ("", _("Anyone")),
             (MINE, _("Mine")),
             (UNASSIGNED, _("Unassigned")),
-            *((str(u.pk), u.get_full_name() or u.get_username()) for u in advisers),
+            *((str(pk), name) for pk, name in advisers.items()),
         ]
 
     def clean_code(self) -> str:

@@ -93,6 +93,12 @@ class ClientQuerySet(models.QuerySet):
 
         return rules.with_job_search(self, month)
 
+    def with_job_search_figures(self, month: dt.date) -> ClientQuerySet:
+        """js_obligation and js_reported alone (see with_job_search), for showing them."""
+        from interviews import rules
+
+        return rules.with_job_search_figures(self, month)
+
     def fallen_short(self, month: dt.date) -> ClientQuerySet:
         """The clients who reported fewer applications for `month` than their obligation."""
         return self.with_job_search(month).filter(js_short=True)

@@ -501,37 +501,56 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def with_job_search(clients, month: dt.date):
-    """Clients annotated, set-based, with the month's obligation (js_obligation), the
-    applications reported (js_reported) and whether they fell short (js_short)."""
-    from django.db.models import BooleanField, ExpressionWrapper, IntegerField
-    from django.db.models.lookups import GreaterThan
+def with_job_search_figures(clients, month: dt.date):
+    """Clients annotated, set-based, with the month's obligation (js_obligation: applications
+    a month, capped at JOB_SEARCH_MAX_APPLICATIONS; None when there is none to follow up)
+    and the applications reported for that month (js_reported). Each is one subquery in the
+    SELECT list, so a page of rows reads them for its rows only."""
+    from django.db.models import IntegerField
 
     from plans.models import JobSearchReport, PlanVersion
 
-    latest = PlanVersion.objects.filter(plan__client=OuterRef("pk")).order_by("-number")
-    planned = Subquery(latest.values("applications_per_month")[:1], output_field=IntegerField())
-    in_scope = In(F("status"), list(JOB_SEARCH_STATUSES))
-    # Not LEAST(): PostgreSQL's ignores NULL (no plan), SQLite's returns it.
-    obligation = Case(
+    capped = Case(
         When(
-            in_scope & GreaterThan(planned, Value(JOB_SEARCH_MAX_APPLICATIONS)),
+            applications_per_month__gt=JOB_SEARCH_MAX_APPLICATIONS,
             then=Value(JOB_SEARCH_MAX_APPLICATIONS),
         ),
-        When(in_scope, then=planned),
+        default=F("applications_per_month"),
+        output_field=IntegerField(),
+    )
+    latest = (
+        PlanVersion.objects.filter(plan__client=OuterRef("pk"))
+        .order_by("-number")
+        .annotate(capped=capped)
+        .values("capped")[:1]
+    )
+    obligation = Case(
+        When(In(F("status"), list(JOB_SEARCH_STATUSES)), then=Subquery(latest)),
         default=Value(None, output_field=IntegerField()),
         output_field=IntegerField(),
     )
     reported = Coalesce(
         Subquery(
-            JobSearchReport.objects.filter(client=OuterRef("pk"), month=month_start(month)).values(
-                "applications"
-            )[:1]
+            JobSearchReport.objects.filter(client=OuterRef("pk"), month=month_start(month))
+            .order_by()
+            .values("applications")[:1]
         ),
         Value(0),
         output_field=IntegerField(),
     )
-    return clients.annotate(js_obligation=obligation, js_reported=reported).annotate(
+    return clients.annotate(js_obligation=obligation, js_reported=reported)
+
+
+def job_search_short(obligation: int | None, reported: int) -> bool:
+    """Whether a client with these figures fell short: what `js_short` says in SQL."""
+    return obligation is not None and reported < obligation
+
+
+def with_job_search(clients, month: dt.date):
+    """with_job_search_figures, and whether the client fell short (js_short), for filtering."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    return with_job_search_figures(clients, month).annotate(
         js_short=ExpressionWrapper(
             Q(js_obligation__isnull=False) & Q(js_reported__lt=F("js_obligation")),
             output_field=BooleanField(),

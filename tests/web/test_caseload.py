@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from clients.models import Status
 from interviews.choices import Channel, DueState
@@ -166,7 +166,35 @@ def test_caseload_query_count_does_not_grow_with_caseload_or_page(client, advise
     with CaptureQueriesContext(connection) as page_three:
         assert client.get(URL, {"adviser": "mine", "page": 3}).status_code == 200
     assert len(one) == len(many) == len(page_three)
-    assert len(many) <= 13  # 12 + the one access-log INSERT covering the page's clients
+    # Session; user with membership and team; manager scopes; the advisers for the filter;
+    # counts per due state; the page's rows; the one access-log INSERT for the page's clients.
+    assert len(many) == 7, [q["sql"][:80] for q in many]
+
+
+def test_caseload_rows_escape_names_and_show_each_cell(client, adviser, team_a):
+    today = timezone.localdate()
+    adviser.first_name, adviser.last_name = "Anna <i>", "A&B"
+    adviser.save()
+    made = make_client(
+        team_a,
+        first_name='Eeva "E"',
+        last_name="<script>alert(1)</script>",
+        responsible_adviser=adviser,
+        last_held_on=today - dt.timedelta(days=120),
+        last_channel=Channel.VIDEO,
+    )
+    make_client(team_a, last_name="Nobody")
+    client.force_login(adviser)
+    html = client.get(URL).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;, Eeva &quot;E&quot;" in html
+    assert f'href="{reverse("clients:detail", args=[made.pk])}"' in html
+    assert "Anna &lt;i&gt; A&amp;B" in html and "<i>" not in html
+    with translation.override("en"):
+        held = formats.date_format(made.last_held_on, "SHORT_DATE_FORMAT")
+    assert f"<td>{held} · Video</td>" in html
+    assert '<span class="due due-overdue">Overdue</span>' in html
+    assert '<span class="muted">Unassigned</span>' in html  # Nobody has no adviser
 
 
 def test_caseload_is_the_landing_page(client, adviser):
