@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clients.models import Client, Status, StatusChange
+from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Outcome
 from interviews.models import Appointment, CoverageDay, Interview
@@ -135,8 +136,14 @@ def _ids(values: list[int]) -> str:
     return ", ".join(str(int(v)) for v in values)
 
 
-def _events_sql(first: dt.date, last: dt.date) -> tuple[str, list]:
-    """(kind, client_id, value) per event in [first, last]; outcome rows once per client."""
+def _events_sql(
+    first: dt.date, last: dt.date, kinds: frozenset[str] | None = None
+) -> tuple[str, list]:
+    """(kind, client_id, value) per event in [first, last]; outcome rows once per client.
+
+    `kinds` (ActivityKind values) keeps only the parts of the statement that yield those
+    kinds (None: all), so a caller that needs only interviews does not compute the rest.
+    """
     since, until = _dt(day_end(first - dt.timedelta(days=1))), _dt(day_end(last))
     interviews, appointments = _table(Interview), _table(Appointment)
     sc, pa, pv, ep = (
@@ -154,75 +161,119 @@ def _events_sql(first: dt.date, last: dt.date) -> tuple[str, list]:
         "ORDER BY p.held_at DESC LIMIT 1)"
     )
     gap = days_between_sql(held_day_sql("i.held_at"), held_day_sql(previous))
-    sql = (
+    outcomes = [Outcome.HELD, Outcome.NO_SHOW, Outcome.CANCELLED]
+    wanted = [o for o in outcomes if kinds is None or o in kinds]
+    branches: list[tuple[str, list]] = []
+    if wanted:
         # Interviews by outcome (held / no_show / cancelled) and channel.
-        f"SELECT i.outcome AS kind, i.client_id AS client_id, i.channel AS value "
-        f"FROM {interviews} i WHERE i.held_at >= %s AND i.held_at < %s "
+        only = "" if len(wanted) == len(outcomes) else f" AND i.outcome IN ({_marks(wanted)})"
+        branches.append(
+            (
+                f"SELECT i.outcome AS kind, i.client_id AS client_id, i.channel AS value "
+                f"FROM {interviews} i WHERE i.held_at >= %s AND i.held_at < %s{only}",
+                [since, until, *(wanted if only else [])],
+            )
+        )
+    if kinds is None or ActivityKind.CANCELLED in kinds:
         # Appointments cancelled without an interview record.
-        f"UNION ALL SELECT %s, a.client_id, a.channel FROM {appointments} a "
-        "WHERE a.status = %s AND a.starts_at >= %s AND a.starts_at < %s AND NOT EXISTS "
-        f"(SELECT 1 FROM {interviews} i2 WHERE i2.appointment_id = a.id) "
+        branches.append(
+            (
+                f"SELECT %s, a.client_id, a.channel FROM {appointments} a "
+                "WHERE a.status = %s AND a.starts_at >= %s AND a.starts_at < %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {interviews} i2 WHERE i2.appointment_id = a.id)",
+                [ActivityKind.CANCELLED, AppointmentStatus.CANCELLED, since, until],
+            )
+        )
+    if kinds is None or ActivityKind.GAP in kinds:
         # Days since the client's previous held interview, for each held one (NULL for a
         # client's first: left out when read and when kept, where it costs no second probe).
-        f"UNION ALL SELECT %s, i.client_id, CAST({gap} AS TEXT) FROM {interviews} i "
-        "WHERE i.outcome = %s AND i.held_at >= %s AND i.held_at < %s "
+        branches.append(
+            (
+                f"SELECT %s, i.client_id, CAST({gap} AS TEXT) FROM {interviews} i "
+                "WHERE i.outcome = %s AND i.held_at >= %s AND i.held_at < %s",
+                [ActivityKind.GAP, Outcome.HELD, Outcome.HELD, since, until],
+            )
+        )
+    if kinds is None or ActivityKind.OUTCOME in kinds:
         # Clients whose status went from a required one to work or to a service.
-        f"UNION ALL SELECT DISTINCT %s, sc.client_id, CASE WHEN sc.new_status IN "
-        f"({_marks(WORK_STATUSES)}) THEN 'to_work' ELSE 'to_service' END FROM {sc} sc "
-        f"WHERE sc.effective_on >= %s AND sc.effective_on <= %s "
-        f"AND sc.old_status IN ({_marks(required)}) "
-        f"AND sc.new_status IN ({_marks(WORK_STATUSES + SERVICE_STATUSES)}) "
+        branches.append(
+            (
+                f"SELECT DISTINCT %s, sc.client_id, CASE WHEN sc.new_status IN "
+                f"({_marks(WORK_STATUSES)}) THEN 'to_work' ELSE 'to_service' END FROM {sc} sc "
+                f"WHERE sc.effective_on >= %s AND sc.effective_on <= %s "
+                f"AND sc.old_status IN ({_marks(required)}) "
+                f"AND sc.new_status IN ({_marks(WORK_STATUSES + SERVICE_STATUSES)})",
+                [
+                    ActivityKind.OUTCOME,
+                    *WORK_STATUSES,
+                    first,
+                    last,
+                    *required,
+                    *WORK_STATUSES,
+                    *SERVICE_STATUSES,
+                ],
+            )
+        )
         # Clients whose plan started a study / work trial: the first version that has one.
-        f"UNION ALL SELECT DISTINCT %s, p.client_id, CASE WHEN a.kind = %s THEN 'to_study' "
-        f"ELSE 'to_work_trial' END FROM {pa} a JOIN {pv} v ON v.id = a.version_id "
-        f"JOIN {ep} p ON p.id = v.plan_id WHERE a.kind IN (%s, %s) "
-        f"AND a.status IN ({_marks(started)}) AND v.created_at >= %s AND v.created_at < %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {pa} a2 JOIN {pv} v2 ON v2.id = a2.version_id "
-        "WHERE v2.plan_id = v.plan_id AND v2.number < v.number AND a2.kind = a.kind "
-        f"AND a2.status IN ({_marks(started)}))"
-    )
-    params = [
-        since,
-        until,
-        ActivityKind.CANCELLED,
-        AppointmentStatus.CANCELLED,
-        since,
-        until,
-        ActivityKind.GAP,
-        Outcome.HELD,
-        Outcome.HELD,
-        since,
-        until,
-        ActivityKind.OUTCOME,
-        *WORK_STATUSES,
-        first,
-        last,
-        *required,
-        *WORK_STATUSES,
-        *SERVICE_STATUSES,
-        ActivityKind.OUTCOME,
-        ActionKind.STUDY,
-        ActionKind.STUDY,
-        ActionKind.WORK_TRIAL,
-        *started,
-        since,
-        until,
-        *started,
-    ]
-    return sql, params
+        branches.append(
+            (
+                f"SELECT DISTINCT %s, p.client_id, CASE WHEN a.kind = %s THEN 'to_study' "
+                f"ELSE 'to_work_trial' END FROM {pa} a JOIN {pv} v ON v.id = a.version_id "
+                f"JOIN {ep} p ON p.id = v.plan_id WHERE a.kind IN (%s, %s) "
+                f"AND a.status IN ({_marks(started)}) AND v.created_at >= %s "
+                f"AND v.created_at < %s AND NOT EXISTS (SELECT 1 FROM {pa} a2 "
+                f"JOIN {pv} v2 ON v2.id = a2.version_id "
+                "WHERE v2.plan_id = v.plan_id AND v2.number < v.number AND a2.kind = a.kind "
+                f"AND a2.status IN ({_marks(started)}))",
+                [
+                    ActivityKind.OUTCOME,
+                    ActionKind.STUDY,
+                    ActionKind.STUDY,
+                    ActionKind.WORK_TRIAL,
+                    *started,
+                    since,
+                    until,
+                    *started,
+                ],
+            )
+        )
+    if not branches:
+        raise ValueError(f"no activity of kinds {sorted(kinds or ())}")
+    sql = " UNION ALL ".join(text for text, _params in branches)
+    return sql, [param for _text, params in branches for param in params]
 
 
 def _pairs_from_history_sql(
-    first: dt.date, last: dt.date, team_ids: list[int] | None
+    first: dt.date,
+    last: dt.date,
+    team_ids: list[int] | None,
+    *,
+    kinds: frozenset[str] | None = None,
+    narrow: bool = False,
 ) -> tuple[str, list]:
-    """SQL of (team_on, adviser_on, kind, value, n) for the month part [first, last]."""
-    events, events_params = _events_sql(first, last)
+    """SQL of (team_on, adviser_on, kind, value, n) for the month part [first, last].
+
+    `kinds` keeps only those kinds of activity (None: all). `narrow` (with `team_ids`) looks
+    only at the clients ever in those teams, now or through a move: the only ones whose row
+    can be one of them (coverage definition 2), so the result is the same, found from the
+    teams' clients instead of from the office's events.
+    """
+    events, events_params = _events_sql(first, last, kinds)
     joins, team, adviser, row_params = row_on_sql(last)
     scope = "" if team_ids is None else f"WHERE x.team_on IN ({_ids(team_ids)})"
+    clients = _table(Client)
+    if narrow and team_ids is not None:
+        ids = _ids(team_ids)
+        clients = (
+            f"(SELECT k.id, k.team_id, k.responsible_adviser_id FROM {clients} k "
+            f"WHERE k.team_id IN ({ids}) UNION SELECT k.id, k.team_id, k.responsible_adviser_id "
+            f"FROM {clients} k WHERE k.id IN (SELECT m.client_id FROM {_table(Assignment)} m "
+            f"WHERE m.from_team_id IN ({ids}) OR m.to_team_id IN ({ids})))"
+        )
     sql = (
         f"SELECT x.team_on, x.adviser_on, x.kind, x.value, COUNT(*) AS n FROM ("
         f"SELECT {team} AS team_on, {adviser} AS adviser_on, e.kind AS kind, e.value AS value "
-        f"FROM ({events}) e JOIN {_table(Client)} c ON c.id = e.client_id {joins}) x {scope} "
+        f"FROM ({events}) e JOIN {clients} c ON c.id = e.client_id {joins}) x {scope} "
         "GROUP BY x.team_on, x.adviser_on, x.kind, x.value"
     )
     # Parameters in the order the text holds them: on PostgreSQL the row's are in the joins
@@ -272,37 +323,62 @@ def activity_by_key(
     level: str,
     team_ids: list[int] | None,
     today: dt.date | None = None,
-) -> dict[Key, Activity]:
+    kinds: Iterable[str] | None = None,
+    narrow: bool = False,
+    by_month: bool = False,
+) -> dict:
     """Activity per report row (team, adviser, service line or office id) over the period:
-    kept months read, the other month parts computed, all in one statement."""
+    kept months read, the other month parts computed, all in one statement.
+
+    `kinds` (ActivityKind values) limits the figures to those kinds, read and computed
+    (None: all). `narrow` computes the month parts that are not kept from the clients of
+    `team_ids` (see _pairs_from_history_sql): for a few teams out of many. `by_month` keys
+    the result by (first day of the month part, row key) instead of the row key.
+    """
     if team_ids is not None and not team_ids:
         return {}
     today = today or timezone.localdate()
+    only = None if kinds is None else frozenset(kinds)
     parts = month_parts(start, end)
     kept = kept_months(parts, today)
+    index = {last: i for i, (_first, last) in enumerate(parts)}
     pieces, params = [], []
     if kept:
+        part = ""
+        if by_month:
+            # Which part a kept row is of: its month's position among the parts.
+            whens = " ".join(f"WHEN {int(pk)} THEN {index[day]}" for day, pk in kept.items())
+            part = f"CASE month_id {whens} END AS part, "
         scope = "" if team_ids is None else f" AND team_id IN ({_ids(team_ids)})"
+        if only is not None:
+            scope += f" AND kind IN ({_marks(only)})"
+            params += sorted(only)
         pieces.append(
-            "SELECT team_id AS team_on, adviser_id AS adviser_on, kind, value, n "
+            f"SELECT {part}team_id AS team_on, adviser_id AS adviser_on, kind, value, n "
             f"FROM {_table(ActivityCount)} WHERE month_id IN ({_ids(kept.values())}){scope}"
         )
     for first, last in parts:
         if last not in kept:
-            sql, part_params = _pairs_from_history_sql(first, last, team_ids)
+            sql, part_params = _pairs_from_history_sql(
+                first, last, team_ids, kinds=only, narrow=narrow
+            )
+            if by_month:
+                sql = f"SELECT {index[last]} AS part, h.* FROM ({sql}) h"
             pieces.append(sql)
             params += part_params
     key, joins = _level_key(level)
+    group = f"p.part, {key}" if by_month else key
     union = " UNION ALL ".join(pieces)
     sql = (
-        f"SELECT {key}, p.kind, p.value, SUM(p.n) FROM ({union}) p{joins} "
-        f"GROUP BY {key}, p.kind, p.value"
+        f"SELECT {group}, p.kind, p.value, SUM(p.n) FROM ({union}) p{joins} "
+        f"GROUP BY {group}, p.kind, p.value"
     )
-    found: dict[Key, Activity] = {}
+    found: dict = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for key_value, kind, value, n in cursor.fetchall():
-            found.setdefault(key_value, Activity()).add(kind, value, int(n))
+        for *head, kind, value, n in cursor.fetchall():
+            row = (parts[int(head[0])][0], head[1]) if by_month else head[0]
+            found.setdefault(row, Activity()).add(kind, value, int(n))
     return found
 
 
