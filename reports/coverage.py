@@ -40,6 +40,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -348,18 +349,27 @@ def _current(today: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
 def _snapshots(
     days: list[dt.date], team_ids: list[int] | None
 ) -> dict[dt.date, dict[Pair, Figures]]:
-    """Kept figures for those of `days` that have a fresh snapshot (two queries)."""
-    fresh = dict(CoverageDay.objects.filter(day__in=days, stale=False).values_list("pk", "day"))
-    found: dict[dt.date, dict[Pair, Figures]] = {day: {} for day in fresh.values()}
-    if not fresh:
-        return found
-    rows = CoverageSnapshot.objects.filter(day__in=list(fresh))
-    if team_ids is not None:
-        rows = rows.filter(team__in=team_ids)
-    for day_id, team, adviser, required, covered, overdue in rows.values_list(
-        "day", "team", "adviser", "required", "covered", "overdue"
-    ):
-        found[fresh[day_id]][(team, adviser)] = Figures(required, covered, overdue)
+    """Kept figures for those of `days` that have a fresh snapshot (one query: each fresh
+    day with its rows for these teams, joined so that a day without any is still found)."""
+    condition = Q() if team_ids is None else Q(rows__team__in=team_ids)
+    rows = (
+        CoverageDay.objects.filter(day__in=days, stale=False)
+        .annotate(kept=FilteredRelation("rows", condition=condition))
+        .values_list(
+            "day",
+            "kept__team",
+            "kept__adviser",
+            "kept__required",
+            "kept__covered",
+            "kept__overdue",
+        )
+        .order_by()
+    )
+    found: dict[dt.date, dict[Pair, Figures]] = {}
+    for day, team, adviser, required, covered, overdue in rows:
+        pairs = found.setdefault(day, {})
+        if team is not None:
+            pairs[(team, adviser)] = Figures(required, covered, overdue)
     return found
 
 
@@ -405,15 +415,32 @@ def coverage_on(
     return _group(_figures_on([day], team_ids)[day], level)
 
 
+def coverage_pairs_by_month(
+    last: dt.date, months: int, *, team_ids: Iterable[int] | None = None
+) -> list[tuple[dt.date, dict[Pair, Figures]]]:
+    """Figures per (team, adviser) at each month end up to `last` (oldest first), for a
+    caller that groups one read at two levels (coverage_grouped). Closed months come from
+    their snapshots (one query for all of them), the running month from the clients."""
+    team_ids = None if team_ids is None else list(team_ids)
+    days = month_ends(last, months)
+    figures = _figures_on(days, team_ids)
+    return [(day, figures[day]) for day in days]
+
+
+def coverage_grouped(pairs: dict[Pair, Figures], level: Level) -> dict[int | None, Figures]:
+    """Figures per (team, adviser) summed per group of `level`, as coverage_on() gives them."""
+    return _group(pairs, level)
+
+
 def coverage_by_month(
     last: dt.date, months: int, *, level: Level = "team", team_ids: Iterable[int] | None = None
 ) -> list[tuple[dt.date, dict[int | None, Figures]]]:
     """coverage_on() at each month end up to `last` (oldest first). Closed months come from
-    their snapshots (two queries for all of them), the running month from the clients."""
-    team_ids = None if team_ids is None else list(team_ids)
-    days = month_ends(last, months)
-    figures = _figures_on(days, team_ids)
-    return [(day, _group(figures[day], level)) for day in days]
+    their snapshots (one query for all of them), the running month from the clients."""
+    return [
+        (day, _group(pairs, level))
+        for day, pairs in coverage_pairs_by_month(last, months, team_ids=team_ids)
+    ]
 
 
 # --- Keeping the snapshots -----------------------------------------------------------------
