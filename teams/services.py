@@ -2,16 +2,21 @@
 
 Every figure comes from a fixed number of aggregate queries, whatever the team's size:
 1. coverage (required / covered / overdue) from reports.coverage, never re-defined here:
-   one query for today per adviser, one per month for the 12-month trend;
+   one read for the trend's closed months (their kept snapshots) and one for today, over
+   the service line's teams, grouped here per team and per adviser of the team;
 2. caseload and due-soon per responsible adviser: one grouped query over the team's clients;
-3. interviews per month, team (as of the interview: the Assignment history, like coverage),
-   adviser, channel and outcome: one grouped query over the service line;
-4. members, the service line's teams: one query each.
+3. interviews held in the trend's closed months, per team of the service line: the coverage
+   report's kept activity (reports.activity, one query, and one to find the kept months;
+   a month not kept or stale is computed from the history in the same statement);
+4. interviews this month and last month per adviser and channel, and no-shows: one grouped
+   query over the team's own clients (and those moved in or out);
+5. members, the service line's teams: one query each.
 Python then only adds up grouped rows (a few dozen), never clients.
 
-Interviews count for the team the client was in when the interview took place and for the
-adviser who held it. "Due within 14 days" (INTERVIEW_DUE_SOON_DAYS) uses the client's stored
-next due date, which the due engine and every interview or status change keep current.
+An interview counts for the team the client had at the end of the month it took place in
+(this month: today), as in the coverage report; in the table per adviser, for the adviser
+who held it. "Due within 14 days" (INTERVIEW_DUE_SOON_DAYS) uses the client's stored next
+due date, which the due engine and every interview or status change keep current.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -36,9 +42,10 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from clients.models import Assignment, Client
@@ -46,7 +53,17 @@ from clients.services import clients_reassign
 from interviews import rules
 from interviews.choices import Channel, Outcome
 from interviews.models import Interview
-from reports.coverage import HELSINKI, Figures, coverage_by_month, coverage_on
+from reports.activity import activity_by_key
+from reports.coverage import (
+    HELSINKI,
+    Figures,
+    coverage_grouped,
+    coverage_on,
+    coverage_pairs_by_month,
+    day_end,
+    month_end,
+)
+from reports.models import ActivityKind
 
 from . import policy
 from .models import Membership, Role, ServiceLine, Team
@@ -70,11 +87,14 @@ def previous_month(day: dt.date) -> dt.date:
 # --- Rows -------------------------------------------------------------------------------
 
 
+CHANNELS: tuple[tuple[str, str], ...] = tuple(Channel.choices)  # (value, lazy label)
+
+
 @dataclass
 class InterviewCounts:
     """Interviews in one month: held per channel, and no-shows (cancellations not counted)."""
 
-    held: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Channel.values, 0))
+    held: dict[str, int] = field(default_factory=lambda: {value: 0 for value, _l in CHANNELS})
     no_shows: int = 0
 
     @property
@@ -82,7 +102,7 @@ class InterviewCounts:
         return sum(self.held.values())
 
     def by_channel(self) -> list[tuple[str, int]]:
-        return [(label, self.held[value]) for value, label in Channel.choices]
+        return [(label, self.held[value]) for value, label in CHANNELS]
 
 
 @dataclass
@@ -140,7 +160,7 @@ class TrendPoint:
     team: Figures
     line: Figures
     team_held: int
-    line_held: int
+    line_held: int | None  # None for the running month: the line is counted once it closes
     team_advisers: int
     line_advisers: int
 
@@ -150,7 +170,9 @@ class TrendPoint:
 
     @property
     def line_held_per_adviser(self) -> float | None:
-        return round(self.line_held / self.line_advisers, 1) if self.line_advisers else None
+        if self.line_held is None or not self.line_advisers:
+            return None
+        return round(self.line_held / self.line_advisers, 1)
 
 
 @dataclass
@@ -215,15 +237,16 @@ def caseload_by_adviser(*, team_ids: list[int], today: dt.date) -> dict:
     }
 
 
-def interview_team_expression():
-    """The team an interview's client was in when the interview took place (the Assignment
-    history, read the same way as reports.coverage reads it for a day)."""
-    before = Assignment.objects.filter(
-        client=OuterRef("client_id"), moved_at__lte=OuterRef("held_at")
-    ).order_by("-moved_at", "-id")
-    after = Assignment.objects.filter(
-        client=OuterRef("client_id"), moved_at__gt=OuterRef("held_at")
-    ).order_by("moved_at", "id")
+def client_team_at(moment: dt.datetime):
+    """The team an interview's client was in at `moment`: coverage definition 2, read as
+    reports.coverage.row_on_sql reads it (the latest move before, else the origin of the
+    first move after, else the client's team)."""
+    before = Assignment.objects.filter(client=OuterRef("client_id"), moved_at__lt=moment).order_by(
+        "-moved_at", "-id"
+    )
+    after = Assignment.objects.filter(client=OuterRef("client_id"), moved_at__gte=moment).order_by(
+        "moved_at", "id"
+    )
     moved = Assignment.objects.filter(client=OuterRef("client_id"))
     # Most clients never moved: one probe tells, and only the moved look further.
     return Case(
@@ -241,47 +264,56 @@ def interview_team_expression():
     )
 
 
-def interviews_by_month(
-    *, team_ids: list[int], since: dt.date, today: dt.date
-) -> dict[tuple[dt.date, int, int], InterviewCounts]:
-    """{(month, team_id, adviser_id): InterviewCounts} from `since` (a month's first day) to
-    the end of `today`, in one grouped query."""
-    start = dt.datetime.combine(since, dt.time(0), HELSINKI)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), HELSINKI)
-    # The teams' clients and every client ever moved in or out of them: one id list the
-    # interview index (client, -held_at) serves, instead of a scan of the office's interviews.
+def recent_interviews_by_adviser(
+    *, team: Team, today: dt.date
+) -> dict[tuple[bool, int], InterviewCounts]:
+    """{(this month?, adviser id): InterviewCounts} for this month and last month, in one
+    grouped query over the team's clients.
+
+    An interview counts for the team the client had at the end of its month (this month:
+    the client's team now; last month: the Assignment history at its end) and for the
+    adviser who held it.
+    """
+    this_month = dt.datetime.combine(month_start(today), dt.time(0), HELSINKI)
+    start = dt.datetime.combine(previous_month(today), dt.time(0), HELSINKI)
+    # The team's clients and every client moved in or out of it: one id list the interview
+    # index (client, -held_at) serves, instead of a scan of the office's interviews.
     concerned = (
-        Client.objects.filter(team_id__in=team_ids)
+        Client.objects.filter(team=team)
         .values("pk")
-        .union(
-            Assignment.objects.filter(Q(from_team__in=team_ids) | Q(to_team__in=team_ids)).values(
-                "client_id"
-            )
-        )
+        .union(Assignment.objects.filter(Q(from_team=team) | Q(to_team=team)).values("client_id"))
     )
     rows = (
         Interview.objects.filter(
             held_at__gte=start,
-            held_at__lt=end,
+            held_at__lt=day_end(today),
             outcome__in=[Outcome.HELD, Outcome.NO_SHOW],
             client_id__in=concerned,
         )
-        .annotate(team_at=interview_team_expression())
-        .filter(team_at__in=team_ids)
-        .annotate(month=TruncMonth("held_at", tzinfo=HELSINKI))
-        .values("month", "team_at", "adviser_id", "channel", "outcome")
+        .annotate(
+            current=Case(
+                When(held_at__gte=this_month, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            team_at=Case(
+                When(held_at__gte=this_month, then=F("client__team_id")),
+                default=client_team_at(this_month),
+                output_field=BigIntegerField(),
+            ),
+        )
+        .filter(team_at=team.pk)
+        .values_list("current", "adviser_id", "channel", "outcome")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    result: dict[tuple[dt.date, int, int], InterviewCounts] = defaultdict(InterviewCounts)
-    for r in rows:
-        month = r["month"]
-        month = month.astimezone(HELSINKI).date() if isinstance(month, dt.datetime) else month
-        counts = result[(month, r["team_at"], r["adviser_id"])]
-        if r["outcome"] == Outcome.HELD:
-            counts.held[r["channel"]] += r["n"]
+    result: dict[tuple[bool, int], InterviewCounts] = defaultdict(InterviewCounts)
+    for current, adviser_id, channel, outcome, n in rows:
+        counts = result[(current, adviser_id)]
+        if outcome == Outcome.HELD:
+            counts.held[channel] += n
         else:
-            counts.no_shows += r["n"]
+            counts.no_shows += n
     return result
 
 
@@ -292,6 +324,25 @@ def _sum_counts(items: Iterable[InterviewCounts]) -> InterviewCounts:
             total.held[channel] += n
         total.no_shows += item.no_shows
     return total
+
+
+def held_by_month(
+    *, team_ids: list[int], first: dt.date, last: dt.date, today: dt.date
+) -> dict[tuple[dt.date, int], int]:
+    """{(month, team id): interviews held} for the whole months `first`..`last` (closed),
+    from the coverage report's kept activity; a month not kept (or stale) is computed from
+    the history, from the teams' clients only. The client's team at the month's end."""
+    found = activity_by_key(
+        first,
+        month_end(last),
+        level="team",
+        team_ids=team_ids,
+        today=today,
+        kinds=[ActivityKind.HELD],
+        narrow=True,
+        by_month=True,
+    )
+    return {key: sum(activity.held.values()) for key, activity in found.items()}
 
 
 # --- The dashboard -------------------------------------------------------------------------
@@ -306,9 +357,12 @@ def suggest_receiver(rows: Iterable[MemberRow], *, exclude: Iterable = ()) -> Me
     return min(candidates, key=lambda r: (r.load, r.overdue, r.name.lower(), r.key))
 
 
-def team_member_rows(*, team: Team, today: dt.date) -> dict:
+def team_member_rows(
+    *, team: Team, today: dt.date, coverage: dict[int | None, Figures] | None = None
+) -> dict:
     """{adviser id or None: MemberRow} with caseload, due soon and today's coverage figures
-    for the team's members and anyone else responsible for its clients (3 queries)."""
+    for the team's members and anyone else responsible for its clients (3 queries; 2 when
+    the caller has today's coverage per adviser already)."""
     target = team.target_caseload
     members = (
         Membership.objects.filter(team=team)
@@ -333,7 +387,9 @@ def team_member_rows(*, team: Team, today: dt.date) -> dict:
                 key=adviser_id, name=name or _("Unassigned"), target=target
             )
         row.caseload, row.due_soon = count, soon
-    for adviser_id, figures in coverage_on(today, level="adviser", team_ids=[team.pk]).items():
+    if coverage is None:
+        coverage = coverage_on(today, level="adviser", team_ids=[team.pk])
+    for adviser_id, figures in coverage.items():
         if adviser_id not in rows:
             rows[adviser_id] = MemberRow(key=adviser_id, name=_("Unassigned"), target=target)
         rows[adviser_id].figures = figures
@@ -351,37 +407,40 @@ def ordered_rows(rows: dict) -> list[MemberRow]:
 def team_dashboard(*, team: Team, today: dt.date) -> TeamDashboard:
     """All figures for one team as of `today`, and the 12-month trend against its line.
 
-    Queries: members 1, caseload 1, coverage today 1, line teams with adviser counts 1,
-    coverage per month 12, interviews 1 — the same for 1 client or 100,000.
+    Queries, with the closed months kept: line teams with adviser counts 1, coverage 2
+    (kept month ends, today), members 1, caseload 1, kept months 1, interviews held per
+    closed month 1, interviews this month and last month 1, partner referrals 2 — the same
+    for 1 client or 1,000,000. A month end without a fresh snapshot adds one coverage query.
     """
-    rows = team_member_rows(team=team, today=today)
-    members = [r for r in rows.values() if r.is_member]
     line_teams = dict(
         Team.objects.filter(service_line_id=team.service_line_id)
         .annotate(advisers=Count("memberships"))
         .values_list("pk", "advisers")
     )
     line_ids = list(line_teams)
-    months = coverage_by_month(today, TREND_MONTHS, level="team", team_ids=line_ids)
-    first_month = month_start(months[0][0])
-    interviews = interviews_by_month(team_ids=line_ids, since=first_month, today=today)
+    # One coverage read for the line serves the trend (per team) and today's table (per
+    # adviser of this team).
+    months = coverage_pairs_by_month(today, TREND_MONTHS, team_ids=line_ids)
+    today_pairs = months[-1][1]
+    rows = team_member_rows(
+        team=team,
+        today=today,
+        coverage=coverage_grouped(
+            {pair: f for pair, f in today_pairs.items() if pair[0] == team.pk}, "adviser"
+        ),
+    )
+    members = [r for r in rows.values() if r.is_member]
 
     this_month, last_month = month_start(today), previous_month(today)
-
-    def member_counts(month: dt.date, adviser_id) -> InterviewCounts:
-        return interviews.get((month, team.pk, adviser_id)) or InterviewCounts()
-
+    recent = recent_interviews_by_adviser(team=team, today=today)
     for row in rows.values():
-        row.this_month = member_counts(this_month, row.key)
-        row.last_month = member_counts(last_month, row.key)
-    target = team.target_caseload
-
+        row.this_month = recent.get((True, row.key)) or InterviewCounts()
+        row.last_month = recent.get((False, row.key)) or InterviewCounts()
     team_counts = {
-        month: _sum_counts(
-            c for (mo, t, _a), c in interviews.items() if mo == month and t == team.pk
-        )
-        for month in (this_month, last_month)
+        current: _sum_counts(c for (now, _a), c in recent.items() if now == current)
+        for current in (True, False)
     }
+    target = team.target_caseload
     total = MemberRow(
         key="team",
         name=team.name,
@@ -389,27 +448,32 @@ def team_dashboard(*, team: Team, today: dt.date) -> TeamDashboard:
         caseload=sum(r.caseload for r in rows.values()),
         due_soon=sum(r.due_soon for r in rows.values()),
         figures=sum((r.figures for r in rows.values()), Figures()),
-        this_month=team_counts[this_month],
-        last_month=team_counts[last_month],
+        this_month=team_counts[True],
+        last_month=team_counts[False],
     )
     unassigned = rows.get(None)
     ordered = ordered_rows(rows)
 
+    first_month = month_start(months[0][0])
+    held = held_by_month(team_ids=line_ids, first=first_month, last=last_month, today=today)
+    line_held: dict[dt.date, int] = defaultdict(int)
+    for (month, _team_id), n in held.items():
+        line_held[month] += n
     line_advisers = sum(line_teams.values())
     trend = []
-    for day, by_team in months:
+    for day, pairs in months:
         month = month_start(day)
-        held_by_team: dict[int, int] = defaultdict(int)
-        for (mo, t, _a), counts in interviews.items():
-            if mo == month:
-                held_by_team[t] += counts.held_total
+        by_team = coverage_grouped(pairs, "team")
+        running = month == this_month
         trend.append(
             TrendPoint(
                 month=month,
                 team=by_team.get(team.pk, Figures()),
                 line=sum(by_team.values(), Figures()),
-                team_held=held_by_team.get(team.pk, 0),
-                line_held=sum(held_by_team.values()),
+                team_held=(
+                    total.this_month.held_total if running else held.get((month, team.pk), 0)
+                ),
+                line_held=None if running else line_held[month],
                 team_advisers=len(members),
                 line_advisers=line_advisers,
             )

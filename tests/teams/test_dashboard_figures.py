@@ -12,6 +12,7 @@ from django.utils import timezone
 from clients.models import Status
 from clients.services import clients_reassign
 from interviews.choices import Channel, Outcome
+from reports.coverage import HELSINKI
 from teams.models import Role
 from teams.services import previous_month, suggest_receiver, team_dashboard
 from tests.conftest import make_user
@@ -125,10 +126,66 @@ def test_trend_shows_team_against_service_line(scene, team_a):
     assert now.month == scene.replace(day=1)
     assert (now.team.required, now.team.covered) == (6, 3)
     assert (now.line.required, now.line.covered) == (7, 3)  # plus team B's never-interviewed
-    assert (now.team_held, now.line_held) == (1, 1)
+    # The line's running month is counted once it closes; the team's is today's.
+    assert (now.team_held, now.line_held) == (1, None)
     assert (before.team_held, before.line_held) == (1, 2)  # team B's video interview
     assert now.team_held_per_adviser == round(1 / 3, 1)
-    assert now.line_held_per_adviser == round(1 / 4, 1)
+    assert now.line_held_per_adviser is None
+    assert before.line_held_per_adviser == round(2 / 4, 1)
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["from history", "kept months"])
+def test_interviews_count_for_the_team_the_client_had_at_the_months_end(
+    team_a, team_b, adviser, outsider, manager, kept
+):
+    """A client who moved mid-month counts for the new team for the whole month (its end)
+    and for the old team before; the same read from kept months or from the history."""
+    from clients.models import Assignment
+    from reports.coverage import coverage_snapshots_refresh
+
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    last_month = previous_month(today)
+    move_month = previous_month(previous_month(last_month))
+    before_move, after_move = previous_month(move_month), previous_month(last_month)
+    long_ago = today - dt.timedelta(days=400)
+
+    # Moved from A to B on the 10th of move_month.
+    mover = client_with_history(team_a, responsible_adviser=adviser, registered_on=long_ago)
+    interview(mover, adviser, before_move + dt.timedelta(days=14))  # A
+    interview(mover, adviser, move_month + dt.timedelta(days=4))  # B: the month ends there
+    clients_reassign(client_ids=[mover.pk], to_adviser=outsider, to_team=team_b, moved_by=manager)
+    Assignment.objects.filter(client=mover).update(
+        moved_at=dt.datetime.combine(move_month + dt.timedelta(days=9), dt.time(12), HELSINKI)
+    )
+    interview(mover, outsider, move_month + dt.timedelta(days=19), channel=Channel.VIDEO)  # B
+    interview(mover, outsider, after_move + dt.timedelta(days=4))  # B
+    # Moved from A to B today: last month's interview stays with A, this month's goes to B.
+    today_mover = client_with_history(team_a, responsible_adviser=adviser, registered_on=long_ago)
+    interview(today_mover, adviser, last_month + dt.timedelta(days=9))
+    interview(today_mover, adviser, this_month, channel=Channel.FACE_TO_FACE)
+    clients_reassign(
+        client_ids=[today_mover.pk], to_adviser=outsider, to_team=team_b, moved_by=manager
+    )
+    if kept:
+        coverage_snapshots_refresh(today=today, months=12)
+
+    a = team_dashboard(team=team_a, today=today)
+    b = team_dashboard(team=team_b, today=today)
+    held_a = {p.month: p.team_held for p in a.trend}
+    held_b = {p.month: p.team_held for p in b.trend}
+    expected = {before_move: (1, 0), move_month: (0, 2), after_move: (0, 1), last_month: (1, 0)}
+    expected[this_month] = (0, 1)
+    for month, (in_a, in_b) in expected.items():
+        assert (held_a[month], held_b[month]) == (in_a, in_b), month
+    for p in a.trend[:-1]:
+        assert p.line_held == held_a[p.month] + held_b[p.month], p.month
+    # The table per adviser: the team at the month's end, the adviser who held it.
+    alice = next(r for r in a.members if r.key == adviser.pk)
+    assert (alice.last_month.held_total, alice.this_month.held_total) == (1, 0)
+    assert (a.total.last_month.held_total, a.total.this_month.held_total) == (1, 0)
+    assert b.total.this_month.held == {"phone": 0, "face_to_face": 1, "video": 0}
+    assert b.total.last_month.held_total == 0
 
 
 def _count_queries(team, today) -> int:
@@ -137,7 +194,9 @@ def _count_queries(team, today) -> int:
     return len(ctx.captured_queries)
 
 
-def test_query_count_does_not_grow_with_members_or_clients(team_a, team_b, adviser):
+def test_query_count_does_not_grow_with_members_or_clients(team_a, team_b, adviser, manager):
+    from reports.coverage import coverage_snapshots_refresh
+
     today = timezone.localdate()
     long_ago = today - dt.timedelta(days=400)
     small = client_with_history(team_b, registered_on=long_ago)
@@ -148,6 +207,7 @@ def test_query_count_does_not_grow_with_members_or_clients(team_a, team_b, advis
 
     members = [adviser] + [make_user(f"member{i}", team=team_a) for i in range(4)]
     make_user("lead5", team=team_a, role=Role.LEAD)
+    moved = []
     for i in range(60):
         who = members[i % len(members)]
         held = today - dt.timedelta(days=i * 5)
@@ -156,9 +216,17 @@ def test_query_count_does_not_grow_with_members_or_clients(team_a, team_b, advis
         )
         interview(c, who, held, channel=Channel.values[i % 3])
         interview(c, who, held - dt.timedelta(days=3), outcome=Outcome.NO_SHOW)
+        moved.append(c.pk)
+    clients_reassign(client_ids=moved[:20], to_adviser=b_user, to_team=team_b, moved_by=manager)
     many = _count_queries(team_a, today)
-    assert few == many
-    # members, caseload, coverage today, line teams, 12 months of coverage (one check for
-    # kept snapshots, 11 closed months from history when none are kept, today), interviews,
-    # partner referral outcomes this month and last month
-    assert many == 20
+    assert few == many == _count_queries(team_b, today)
+    # Nothing kept (a new office): line teams, coverage (kept month ends: none; 11 closed
+    # month ends from history; today), members, caseload, interviews this month and last
+    # month, kept activity months (none), interviews held per closed month (computed in
+    # that one statement), partner referral outcomes this month and last month.
+    assert many == 21
+
+    # The nightly job's kept months: the month ends' coverage and activity are read.
+    coverage_snapshots_refresh(today=today, months=12)
+    kept = _count_queries(team_a, today)
+    assert kept == _count_queries(team_b, today) == 10
