@@ -33,6 +33,8 @@ def manager_scopes(user: User) -> list[tuple[int | None, int | None]]:
     if not user.is_authenticated:
         return []
     scopes = getattr(user, "_manager_scopes_cache", None)
+    if scopes is None and getattr(user, "has_manager_scope", None) is False:
+        scopes = user._manager_scopes_cache = []  # known when the user was loaded
     if scopes is None:
         scopes = list(
             ManagerScope.objects.filter(user=user).values_list("office_id", "service_line_id")

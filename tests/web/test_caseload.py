@@ -166,9 +166,9 @@ def test_caseload_query_count_does_not_grow_with_caseload_or_page(client, advise
     with CaptureQueriesContext(connection) as page_three:
         assert client.get(URL, {"adviser": "mine", "page": 3}).status_code == 200
     assert len(one) == len(many) == len(page_three)
-    # Session; user with membership and team; manager scopes; the advisers for the filter;
+    # Session; user with membership, team and whether a manager; the advisers for the filter;
     # counts per due state; the page's rows; the one access-log INSERT for the page's clients.
-    assert len(many) == 7, [q["sql"][:80] for q in many]
+    assert len(many) == 6, [q["sql"][:80] for q in many]
 
 
 def test_caseload_rows_escape_names_and_show_each_cell(client, adviser, team_a):
