@@ -237,33 +237,6 @@ def caseload_by_adviser(*, team_ids: list[int], today: dt.date) -> dict:
     }
 
 
-def client_team_at(moment: dt.datetime):
-    """The team an interview's client was in at `moment`: coverage definition 2, read as
-    reports.coverage.row_on_sql reads it (the latest move before, else the origin of the
-    first move after, else the client's team)."""
-    before = Assignment.objects.filter(client=OuterRef("client_id"), moved_at__lt=moment).order_by(
-        "-moved_at", "-id"
-    )
-    after = Assignment.objects.filter(client=OuterRef("client_id"), moved_at__gte=moment).order_by(
-        "moved_at", "id"
-    )
-    moved = Assignment.objects.filter(client=OuterRef("client_id"))
-    # Most clients never moved: one probe tells, and only the moved look further.
-    return Case(
-        When(
-            Exists(moved),
-            then=Coalesce(
-                Subquery(before.values("to_team")[:1]),
-                Subquery(after.values("from_team")[:1]),
-                F("client__team_id"),
-                output_field=BigIntegerField(),
-            ),
-        ),
-        default=F("client__team_id"),
-        output_field=BigIntegerField(),
-    )
-
-
 def recent_interviews_by_adviser(
     *, team: Team, today: dt.date
 ) -> dict[tuple[bool, int], InterviewCounts]:
@@ -271,8 +244,8 @@ def recent_interviews_by_adviser(
     grouped query over the team's clients.
 
     An interview counts for the team the client had at the end of its month (this month:
-    the client's team now; last month: the Assignment history at its end) and for the
-    adviser who held it.
+    today), read from the Assignment history as reports.coverage.row_on_sql reads it, and
+    for the adviser who held it.
     """
     this_month = dt.datetime.combine(month_start(today), dt.time(0), HELSINKI)
     start = dt.datetime.combine(previous_month(today), dt.time(0), HELSINKI)
@@ -282,6 +255,25 @@ def recent_interviews_by_adviser(
         Client.objects.filter(team=team)
         .values("pk")
         .union(Assignment.objects.filter(Q(from_team=team) | Q(to_team=team)).values("client_id"))
+    )
+    moves = Assignment.objects.filter(client=OuterRef("client_id"))
+
+    def before(moment: dt.datetime) -> Subquery:
+        latest = moves.filter(moved_at__lt=moment).order_by("-moved_at", "-id")
+        return Subquery(latest.values("to_team")[:1])
+
+    def after(moment: dt.datetime) -> Subquery:
+        first = moves.filter(moved_at__gte=moment).order_by("moved_at", "id")
+        return Subquery(first.values("from_team")[:1])
+
+    # A client of the set who never moved is one of the team's own; a moved one is in the
+    # team the latest move before the month's end took it to, else the first move after it
+    # came from. So no client row is read, and the never-moved need one probe only.
+    team_at = Case(
+        When(~Exists(moves), then=Value(team.pk)),
+        When(held_at__gte=this_month, then=before(day_end(today))),
+        default=Coalesce(before(this_month), after(this_month)),
+        output_field=BigIntegerField(),
     )
     rows = (
         Interview.objects.filter(
@@ -296,11 +288,7 @@ def recent_interviews_by_adviser(
                 default=Value(False),
                 output_field=BooleanField(),
             ),
-            team_at=Case(
-                When(held_at__gte=this_month, then=F("client__team_id")),
-                default=client_team_at(this_month),
-                output_field=BigIntegerField(),
-            ),
+            team_at=team_at,
         )
         .filter(team_at=team.pk)
         .values_list("current", "adviser_id", "channel", "outcome")
