@@ -235,11 +235,17 @@ def row_on_sql(day: dt.date) -> tuple[str, str, str, list]:
     return "", team, adviser, [end, end, end, end, end, end]
 
 
-def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
+def _history_postgres(
+    day: dt.date, team_ids: list[int] | None, narrow: bool = False
+) -> dict[Pair, Figures]:
     """As of `day` from the history in one set-based statement (PostgreSQL): each table's
     latest row per client is found once with DISTINCT ON and hash-joined, instead of
     correlated subqueries per client. The rule's expressions are compiled from
-    interviews.rules, as everywhere else."""
+    interviews.rules, as everywhere else.
+
+    `narrow` (with `team_ids`) reads the status changes and interviews of the teams'
+    possible clients only (the same clients the result is limited to), instead of the
+    office's: for a few teams out of many."""
     end = day_end(day)
     query = Client.objects.all().query
     compiler = query.get_compiler(connection=connection)
@@ -273,6 +279,14 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
     )
     joins, team, adviser, row_params = row_on_sql(day)
     scope, scope_params = "", []
+    within, within_params = "", []
+    if narrow and team_ids is not None:
+        within = (
+            "client_id IN (SELECT id FROM clients_client WHERE team_id = ANY(%s) "
+            "UNION SELECT client_id FROM clients_assignment "
+            "WHERE from_team_id = ANY(%s) OR to_team_id = ANY(%s)) AND "
+        )
+        within_params = [team_ids, team_ids, team_ids]
     if team_ids is not None:
         # Only the clients that may have been in these teams: now, or through a move.
         scope = (
@@ -283,12 +297,12 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
     sql = f"""
         WITH st AS (
             SELECT DISTINCT ON (client_id) client_id, new_status, effective_on
-            FROM clients_statuschange WHERE effective_on <= %s
+            FROM clients_statuschange WHERE {within}effective_on <= %s
             ORDER BY client_id, effective_on DESC, id DESC),
         held AS (
             SELECT DISTINCT ON (client_id) client_id,
                    (held_at AT TIME ZONE 'Europe/Helsinki')::date AS day
-            FROM interviews_interview WHERE outcome = %s AND held_at < %s
+            FROM interviews_interview WHERE {within}outcome = %s AND held_at < %s
             ORDER BY client_id, held_at DESC, id DESC),
         x AS (
             SELECT {team} AS team_id, {adviser} AS adviser_id,
@@ -303,7 +317,9 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
         GROUP BY team_id, adviser_id
     """
     params = [
+        *within_params,
         day,
+        *within_params,
         Outcome.HELD,
         end,
         *row_params,
@@ -318,10 +334,13 @@ def _history_postgres(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Fi
         return {(t, a): Figures(n, int(c or 0), int(o or 0)) for t, a, n, c, o in cursor.fetchall()}
 
 
-def coverage_from_history(day: dt.date, team_ids: list[int] | None = None) -> dict[Pair, Figures]:
-    """Figures per (team, adviser) as of `day`, computed from the history (never cached)."""
+def coverage_from_history(
+    day: dt.date, team_ids: list[int] | None = None, *, narrow: bool = False
+) -> dict[Pair, Figures]:
+    """Figures per (team, adviser) as of `day`, computed from the history (never cached).
+    `narrow`: see _history_postgres (the other databases' query is narrow already)."""
     if connection.vendor == "postgresql":
-        return _history_postgres(day, team_ids)
+        return _history_postgres(day, team_ids, narrow)
     return _history_orm(day, team_ids)
 
 
@@ -388,7 +407,7 @@ def _group(pairs: dict[Pair, Figures], level: Level) -> dict[int | None, Figures
 
 
 def _figures_on(
-    days: list[dt.date], team_ids: list[int] | None
+    days: list[dt.date], team_ids: list[int] | None, narrow: bool = False
 ) -> dict[dt.date, dict[Pair, Figures]]:
     today = timezone.localdate()
     past = [d for d in days if d < today]
@@ -397,7 +416,7 @@ def _figures_on(
         if day >= today:
             result[day] = _current(today, team_ids)
         elif day not in result:
-            result[day] = coverage_from_history(day, team_ids)
+            result[day] = coverage_from_history(day, team_ids, narrow=narrow)
     return result
 
 
@@ -416,14 +435,15 @@ def coverage_on(
 
 
 def coverage_pairs_by_month(
-    last: dt.date, months: int, *, team_ids: Iterable[int] | None = None
+    last: dt.date, months: int, *, team_ids: Iterable[int] | None = None, narrow: bool = False
 ) -> list[tuple[dt.date, dict[Pair, Figures]]]:
     """Figures per (team, adviser) at each month end up to `last` (oldest first), for a
     caller that groups one read at two levels (coverage_grouped). Closed months come from
-    their snapshots (one query for all of them), the running month from the clients."""
+    their snapshots (one query for all of them), the running month from the clients; a
+    month end not kept from the history (`narrow`: see _history_postgres)."""
     team_ids = None if team_ids is None else list(team_ids)
     days = month_ends(last, months)
-    figures = _figures_on(days, team_ids)
+    figures = _figures_on(days, team_ids, narrow)
     return [(day, figures[day]) for day in days]
 
 
