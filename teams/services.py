@@ -396,7 +396,7 @@ def team_dashboard(*, team: Team, today: dt.date) -> TeamDashboard:
     line_ids = list(line_teams)
     # One coverage read for the line serves the trend (per team) and today's table (per
     # adviser of this team).
-    months = coverage_pairs_by_month(today, TREND_MONTHS, team_ids=line_ids)
+    months = coverage_pairs_by_month(today, TREND_MONTHS, team_ids=line_ids, narrow=True)
     today_pairs = months[-1][1]
     rows = team_member_rows(
         team=team,

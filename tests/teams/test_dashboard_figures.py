@@ -134,39 +134,54 @@ def test_trend_shows_team_against_service_line(scene, team_a):
     assert before.line_held_per_adviser == round(2 / 4, 1)
 
 
-@pytest.mark.parametrize("kept", [False, True], ids=["from history", "kept months"])
-def test_interviews_count_for_the_team_the_client_had_at_the_months_end(
-    team_a, team_b, adviser, outsider, manager, kept
-):
-    """A client who moved mid-month counts for the new team for the whole month (its end)
-    and for the old team before; the same read from kept months or from the history."""
+@pytest.fixture
+def moved_mid_year(team_a, team_b, adviser, outsider, manager):
+    """A client moved from A to B on the 10th of a month three months ago, and one moved
+    today, with interviews around the moves. Returns the months the test reads."""
     from clients.models import Assignment
-    from reports.coverage import coverage_snapshots_refresh
 
     today = timezone.localdate()
-    this_month = today.replace(day=1)
     last_month = previous_month(today)
     move_month = previous_month(previous_month(last_month))
-    before_move, after_move = previous_month(move_month), previous_month(last_month)
     long_ago = today - dt.timedelta(days=400)
-
-    # Moved from A to B on the 10th of move_month.
+    months = {
+        "this": today.replace(day=1),
+        "last": last_month,
+        "move": move_month,
+        "before": previous_month(move_month),
+        "after": previous_month(last_month),
+    }
     mover = client_with_history(team_a, responsible_adviser=adviser, registered_on=long_ago)
-    interview(mover, adviser, before_move + dt.timedelta(days=14))  # A
+    interview(mover, adviser, months["before"] + dt.timedelta(days=14))  # A
     interview(mover, adviser, move_month + dt.timedelta(days=4))  # B: the month ends there
     clients_reassign(client_ids=[mover.pk], to_adviser=outsider, to_team=team_b, moved_by=manager)
     Assignment.objects.filter(client=mover).update(
         moved_at=dt.datetime.combine(move_month + dt.timedelta(days=9), dt.time(12), HELSINKI)
     )
     interview(mover, outsider, move_month + dt.timedelta(days=19), channel=Channel.VIDEO)  # B
-    interview(mover, outsider, after_move + dt.timedelta(days=4))  # B
+    interview(mover, outsider, months["after"] + dt.timedelta(days=4))  # B
     # Moved from A to B today: last month's interview stays with A, this month's goes to B.
     today_mover = client_with_history(team_a, responsible_adviser=adviser, registered_on=long_ago)
     interview(today_mover, adviser, last_month + dt.timedelta(days=9))
-    interview(today_mover, adviser, this_month, channel=Channel.FACE_TO_FACE)
+    interview(today_mover, adviser, months["this"], channel=Channel.FACE_TO_FACE)
     clients_reassign(
         client_ids=[today_mover.pk], to_adviser=outsider, to_team=team_b, moved_by=manager
     )
+    # Someone who stayed in B, for the line's figures.
+    stayer = client_with_history(team_b, responsible_adviser=outsider, registered_on=long_ago)
+    interview(stayer, outsider, move_month + dt.timedelta(days=2))
+    return today, months
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["from history", "kept months"])
+def test_interviews_count_for_the_team_the_client_had_at_the_months_end(
+    moved_mid_year, team_a, team_b, adviser, kept
+):
+    """A client who moved mid-month counts for the new team for the whole month (its end)
+    and for the old team before; the same read from kept months or from the history."""
+    from reports.coverage import coverage_snapshots_refresh
+
+    today, months = moved_mid_year
     if kept:
         coverage_snapshots_refresh(today=today, months=12)
 
@@ -174,10 +189,9 @@ def test_interviews_count_for_the_team_the_client_had_at_the_months_end(
     b = team_dashboard(team=team_b, today=today)
     held_a = {p.month: p.team_held for p in a.trend}
     held_b = {p.month: p.team_held for p in b.trend}
-    expected = {before_move: (1, 0), move_month: (0, 2), after_move: (0, 1), last_month: (1, 0)}
-    expected[this_month] = (0, 1)
-    for month, (in_a, in_b) in expected.items():
-        assert (held_a[month], held_b[month]) == (in_a, in_b), month
+    expected = {"before": (1, 0), "move": (0, 3), "after": (0, 1), "last": (1, 0), "this": (0, 1)}
+    for name, (in_a, in_b) in expected.items():
+        assert (held_a[months[name]], held_b[months[name]]) == (in_a, in_b), name
     for p in a.trend[:-1]:
         assert p.line_held == held_a[p.month] + held_b[p.month], p.month
     # The table per adviser: the team at the month's end, the adviser who held it.
@@ -186,6 +200,30 @@ def test_interviews_count_for_the_team_the_client_had_at_the_months_end(
     assert (a.total.last_month.held_total, a.total.this_month.held_total) == (1, 0)
     assert b.total.this_month.held == {"phone": 0, "face_to_face": 1, "video": 0}
     assert b.total.last_month.held_total == 0
+
+
+def test_narrow_history_reads_equal_the_office_wide_ones(moved_mid_year, team_a, team_b):
+    """Computing a month that is not kept from the teams' clients only (what the dashboard
+    does) gives what the office-wide computation gives, moved clients included."""
+    from reports.activity import activity_by_key
+    from reports.coverage import coverage_from_history, month_end, month_ends
+
+    today, months = moved_mid_year
+    for ids in ([team_a.pk], [team_b.pk], [team_a.pk, team_b.pk]):
+        for day in month_ends(today, 12)[:-1]:
+            wide = coverage_from_history(day, ids)
+            assert coverage_from_history(day, ids, narrow=True) == wide, (ids, day)
+        first, last = months["before"], month_end(months["last"])
+        read = {
+            narrow: activity_by_key(
+                first, last, level="team", team_ids=ids, narrow=narrow, by_month=True
+            )
+            for narrow in (False, True)
+        }
+        assert read[True] == read[False] and read[True], ids
+    # At the move's month end B had the mover and its own client; A the one moved today.
+    at_move = coverage_from_history(month_end(months["move"]), [team_b.pk], narrow=True)
+    assert sum(f.required for f in at_move.values()) == 2
 
 
 def _count_queries(team, today) -> int:
