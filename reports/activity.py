@@ -398,7 +398,9 @@ def activity_month_build(day: CoverageDay) -> ActivityMonth:
         cursor.execute(
             f"INSERT INTO {_table(ActivityCount)} (month_id, team_id, adviser_id, kind, value, n) "
             f"SELECT %s, q.team_on, q.adviser_on, q.kind, q.value, q.n FROM ({sql}) q "
-            "WHERE q.value IS NOT NULL",
+            # Laid down team by team, kind by kind: a read of a few teams' rows of one
+            # kind (the team dashboard's) then finds them in a few pages, not one each.
+            "WHERE q.value IS NOT NULL ORDER BY q.team_on, q.kind",
             [month.pk, *params],
         )
     return month
