@@ -392,15 +392,25 @@ def _snapshots(
     return found
 
 
-def _group(pairs: dict[Pair, Figures], level: Level) -> dict[int | None, Figures]:
+def _parents(team_ids: Iterable[int], level: Level) -> dict[int, int]:
+    """{team id: its service line or office id} for a level above the team (one query)."""
+    field = "service_line_id" if level == "service_line" else "service_line__office_id"
+    teams = Team.objects.filter(pk__in=set(team_ids)).order_by()
+    return dict(teams.values_list("pk", field))
+
+
+def _group(
+    pairs: dict[Pair, Figures], level: Level, parent: dict[int, int] | None = None
+) -> dict[int | None, Figures]:
+    """Figures summed per row of `level`; `parent` (from _parents) when the caller has it."""
     grouped: dict[int | None, Figures] = {}
     if level in ("team", "adviser"):
         index = 0 if level == "team" else 1
         for pair, figures in pairs.items():
             grouped[pair[index]] = grouped.get(pair[index], Figures()) + figures
         return grouped
-    field = "service_line_id" if level == "service_line" else "service_line__office_id"
-    parent = dict(Team.objects.filter(pk__in={t for t, _a in pairs}).values_list("pk", field))
+    if parent is None:
+        parent = _parents((t for t, _a in pairs), level)
     for (team_id, _adviser), figures in pairs.items():
         grouped[parent[team_id]] = grouped.get(parent[team_id], Figures()) + figures
     return grouped
@@ -457,10 +467,11 @@ def coverage_by_month(
 ) -> list[tuple[dt.date, dict[int | None, Figures]]]:
     """coverage_on() at each month end up to `last` (oldest first). Closed months come from
     their snapshots (one query for all of them), the running month from the clients."""
-    return [
-        (day, _group(pairs, level))
-        for day, pairs in coverage_pairs_by_month(last, months, team_ids=team_ids)
-    ]
+    months_pairs = coverage_pairs_by_month(last, months, team_ids=team_ids)
+    parent = None
+    if level not in ("team", "adviser"):  # one lookup of the teams' lines for all months
+        parent = _parents((t for _day, pairs in months_pairs for t, _a in pairs), level)
+    return [(day, _group(pairs, level, parent)) for day, pairs in months_pairs]
 
 
 # --- Keeping the snapshots -----------------------------------------------------------------
