@@ -37,7 +37,7 @@ from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, P
 from teams.models import ServiceLine, Team
 
 from .coverage import day_end, month_end, row_on_sql
-from .models import ActivityCount, ActivityKind, ActivityMonth
+from .models import ActivityCount, ActivityKind, ActivityLineCount, ActivityMonth
 
 WORK_STATUSES = (Status.EMPLOYED, Status.PART_TIME)
 SERVICE_STATUSES = (Status.IN_SERVICE,)
@@ -316,6 +316,22 @@ def kept_months(parts: list[tuple[dt.date, dt.date]], today: dt.date) -> dict[dt
     }
 
 
+def _whole_lines(team_ids: list[int] | None) -> tuple[list[int], list[int] | None]:
+    """(service lines all of whose teams are in `team_ids`, the other team ids): a line's
+    kept sums stand for its teams only when the report covers every one of them."""
+    if team_ids is None:
+        return list(ServiceLine.objects.values_list("pk", flat=True)), []
+    asked = set(team_ids)
+    teams_of: dict[int, set[int]] = {}
+    touched = Team.objects.filter(pk__in=asked).order_by().values("service_line_id")
+    teams = Team.objects.filter(service_line__in=touched).order_by()
+    for pk, line in teams.values_list("pk", "service_line"):
+        teams_of.setdefault(line, set()).add(pk)
+    whole = sorted(line for line, teams in teams_of.items() if teams <= asked)
+    covered = set().union(*(teams_of[line] for line in whole))
+    return whole, sorted(asked - covered)
+
+
 def activity_by_key(
     start: dt.date,
     end: dt.date,
@@ -343,19 +359,31 @@ def activity_by_key(
     kept = kept_months(parts, today)
     index = {last: i for i, (_first, last) in enumerate(parts)}
     pieces, params = [], []
-    if kept:
-        part = ""
-        if by_month:
-            # Which part a kept row is of: its month's position among the parts.
-            whens = " ".join(f"WHEN {int(pk)} THEN {index[day]}" for day, pk in kept.items())
-            part = f"CASE month_id {whens} END AS part, "
-        scope = "" if team_ids is None else f" AND team_id IN ({_ids(team_ids)})"
-        if only is not None:
-            scope += f" AND kind IN ({_marks(only)})"
-            params += sorted(only)
+    # A service-line or office report reads a kept month's whole lines from their sums.
+    whole_lines, team_ids_left = [], team_ids
+    if kept and level in ("service_line", "office"):
+        whole_lines, team_ids_left = _whole_lines(team_ids)
+    kept_ids = _ids(kept.values())
+
+    def kept_filter(alias: str) -> str:
+        if only is None:
+            return ""
+        params.extend(sorted(only))
+        return f" AND {alias}kind IN ({_marks(only)})"
+
+    def kept_part(alias: str) -> str:
+        """Which part a kept row is of: its month's position among the parts."""
+        if not by_month:
+            return ""
+        whens = " ".join(f"WHEN {int(pk)} THEN {index[day]}" for day, pk in kept.items())
+        return f"CASE {alias}month_id {whens} END AS part, "
+
+    if kept and team_ids_left != []:
+        scope = "" if team_ids_left is None else f" AND team_id IN ({_ids(team_ids_left)})"
         pieces.append(
-            f"SELECT {part}team_id AS team_on, adviser_id AS adviser_on, kind, value, n "
-            f"FROM {_table(ActivityCount)} WHERE month_id IN ({_ids(kept.values())}){scope}"
+            f"SELECT {kept_part('')}team_id AS team_on, adviser_id AS adviser_on, kind, value, "
+            f"n FROM {_table(ActivityCount)} WHERE month_id IN ({kept_ids}){scope}"
+            f"{kept_filter('')}"
         )
     for first, last in parts:
         if last not in kept:
@@ -367,11 +395,27 @@ def activity_by_key(
             pieces.append(sql)
             params += part_params
     key, joins = _level_key(level)
-    group = f"p.part, {key}" if by_month else key
-    union = " UNION ALL ".join(pieces)
+    part = "p.part, " if by_month else ""
+    selects = []
+    if pieces:
+        union = " UNION ALL ".join(pieces)
+        selects.append(
+            f"SELECT {part}{key} AS row_key, p.kind, p.value, p.n FROM ({union}) p{joins}"
+        )
+    if whole_lines:
+        line_key, line_joins = "l.service_line_id", ""
+        if level == "office":
+            line_key = "s.office_id"
+            line_joins = f" JOIN {_table(ServiceLine)} s ON s.id = l.service_line_id"
+        selects.append(
+            f"SELECT {kept_part('l.')}{line_key} AS row_key, l.kind, l.value, l.n "
+            f"FROM {_table(ActivityLineCount)} l{line_joins} WHERE l.month_id IN ({kept_ids}) "
+            f"AND l.service_line_id IN ({_ids(whole_lines)}){kept_filter('l.')}"
+        )
+    group = "r.part, r.row_key" if by_month else "r.row_key"
     sql = (
-        f"SELECT {group}, p.kind, p.value, SUM(p.n) FROM ({union}) p{joins} "
-        f"GROUP BY {group}, p.kind, p.value"
+        f"SELECT {group}, r.kind, r.value, SUM(r.n) FROM ({' UNION ALL '.join(selects)}) r "
+        f"GROUP BY {group}, r.kind, r.value"
     )
     found: dict = {}
     with connection.cursor() as cursor:
@@ -403,4 +447,24 @@ def activity_month_build(day: CoverageDay) -> ActivityMonth:
             "WHERE q.value IS NOT NULL ORDER BY q.team_on, q.kind",
             [month.pk, *params],
         )
+        cursor.execute(f"{_LINES_INSERT} WHERE a.month_id = %s {_LINES_GROUP}", [month.pk])
     return month
+
+
+_LINES_INSERT = (
+    f"INSERT INTO {_table(ActivityLineCount)} (month_id, service_line_id, kind, value, n) "
+    f"SELECT a.month_id, t.service_line_id, a.kind, a.value, SUM(a.n) "
+    f"FROM {_table(ActivityCount)} a JOIN {_table(Team)} t ON t.id = a.team_id"
+)
+_LINES_GROUP = "GROUP BY a.month_id, t.service_line_id, a.kind, a.value"
+
+
+@transaction.atomic
+def activity_lines_rebuild() -> int:
+    """Sum every kept month's team rows per service line again: after a team changed
+    service line (the admin calls this), the line sums follow the teams' current lines.
+    Returns the number of rows kept."""
+    ActivityLineCount.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_LINES_INSERT} {_LINES_GROUP}")
+        return cursor.rowcount

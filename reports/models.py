@@ -145,3 +145,33 @@ class ActivityCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}: {self.n}"
+
+
+class ActivityLineCount(models.Model):
+    """A month's ActivityCount rows summed per service line: what a service-line or office
+    report reads for a kept month (a few hundred rows a month instead of a hundred thousand).
+    Built with the month; rebuilt for every kept month when a team changes service line
+    (reports.activity.activity_lines_rebuild), so it always equals the team rows summed
+    over the teams' current lines."""
+
+    month = models.ForeignKey(ActivityMonth, on_delete=models.CASCADE, related_name="line_rows")
+    service_line = models.ForeignKey(
+        "teams.ServiceLine", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
+    value = models.CharField(max_length=20)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("activity count per service line")
+        verbose_name_plural = _("activity counts per service line")
+        indexes = [models.Index(fields=["month", "service_line"], name="activityline_month_line")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActivityKind.values), name="activitylinecount_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(n__gt=0), name="activitylinecount_n_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}: {self.n}"

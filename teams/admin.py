@@ -32,6 +32,14 @@ class TeamAdmin(admin.ModelAdmin):
     list_select_related = ["service_line"]
     inlines = [MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "service_line" in form.changed_data:
+            # The reports' kept sums per service line follow the team to its new line.
+            from reports.activity import activity_lines_rebuild
+
+            activity_lines_rebuild()
+
 
 @admin.action(description=_("Issue API tokens for the selected members"))
 def issue_api_tokens(modeladmin, request, queryset):

@@ -17,7 +17,7 @@ from clients.demo import seed_demo
 from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Channel, Outcome
-from interviews.models import Appointment, Interview
+from interviews.models import Appointment, CoverageDay, Interview
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
 from reports.coverage import HELSINKI
 from reports.services import (
@@ -414,20 +414,26 @@ def test_kept_months_are_read_and_a_stale_month_is_computed_again(seeded):
     """A whole closed month comes from its kept rows while its day is fresh; once history
     dated in it is written (the day turns stale) it is computed from the data again."""
     from reports.coverage import coverage_snapshots_refresh
-    from reports.models import ActivityCount, ActivityKind
+    from reports.models import ActivityCount, ActivityKind, ActivityLineCount
 
     today = D(2026, 11, 25)
     october = Period(D(2026, 10, 1), D(2026, 10, 31))
     with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
         computed = report_build(period=october, level="office", team_ids=None).total
         coverage_snapshots_refresh(today=today)
-        kept = ActivityCount.objects.filter(
-            month__day__day=october.end, kind=ActivityKind.HELD, value=Channel.PHONE
-        )
+        phone = {"month__day__day": october.end, "kind": ActivityKind.HELD, "value": "phone"}
+        kept = ActivityCount.objects.filter(**phone)
+        lines = ActivityLineCount.objects.filter(**phone)
         assert sum(kept.values_list("n", flat=True)) == computed.held["phone"] > 0
-        # The kept rows are what the report reads: one more phone interview in one shows.
+        assert sum(lines.values_list("n", flat=True)) == computed.held["phone"]
+        # The kept rows are what the reports read: one more phone interview in a team's
+        # row shows in the team report, one in a line's sum in the office report.
         row = kept.first()
         ActivityCount.objects.filter(pk=row.pk).update(n=row.n + 1)
+        teams = report_build(period=october, level="team", team_ids=None).total
+        assert teams.held["phone"] == computed.held["phone"] + 1
+        line = lines.first()
+        ActivityLineCount.objects.filter(pk=line.pk).update(n=line.n + 1)
         read = report_build(period=october, level="office", team_ids=None).total
         assert read.held["phone"] == computed.held["phone"] + 1
         # A retroactive interview on 15.10. marks the month stale: computed again, with it.
@@ -496,3 +502,57 @@ def test_cancelling_a_past_appointment_or_a_late_no_show_reaches_a_kept_month(
         assert CoverageDay.objects.get(day=october.end).stale
         late = report_build(period=october, level="team", team_ids=[team_a.pk]).total
     assert late.no_shows == before.no_shows + 1
+
+
+def _activity_figures(report) -> dict:
+    return {
+        row.key: (
+            dict(row.held),
+            row.no_shows,
+            row.cancellations,
+            row.median_interval_days,
+            dict(row.outcomes),
+        )
+        for row in [*report.rows, report.total]
+    }
+
+
+def _ids(case) -> list[int] | None:
+    return None if case[1] is None else list(case[1])
+
+
+def test_line_and_office_reports_read_line_sums_equal_to_the_team_rows(seeded, rf):
+    """Kept months read per service line (whole lines) or per team (a line the report
+    covers only in part) give what the history gives, also after a team changed line."""
+    from django.contrib import admin
+
+    from reports.coverage import coverage_snapshots_refresh
+    from reports.models import ActivityLineCount
+    from teams.admin import TeamAdmin
+    from teams.models import ServiceLine
+
+    year = Period(D(2025, 12, 1), D(2026, 10, 31))
+    teams = list(Team.objects.order_by("pk"))
+    some = tuple(t.pk for t in teams[:3])  # part of a line, perhaps more than one
+    cases = [(level, ids) for level in ("service_line", "office") for ids in (None, some)]
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
+        computed = {
+            case: _activity_figures(report_build(period=year, level=case[0], team_ids=_ids(case)))
+            for case in cases
+        }
+        coverage_snapshots_refresh(today=D(2026, 11, 25))
+        assert ActivityLineCount.objects.exists()
+        for case in cases:
+            kept = report_build(period=year, level=case[0], team_ids=_ids(case))
+            assert _activity_figures(kept) == computed[case], case
+        # A team moves to another line in the admin: the line sums follow it.
+        team = teams[0]
+        other = ServiceLine.objects.exclude(pk=team.service_line_id).first()
+        team.service_line = other
+        form = type("Form", (), {"changed_data": ["service_line"]})()
+        TeamAdmin(Team, admin.site).save_model(rf.post("/"), team, form, change=True)
+        moved = report_build(period=year, level="service_line", team_ids=None)
+        CoverageDay.objects.update(stale=True)  # now from the history, for comparison
+        history = report_build(period=year, level="service_line", team_ids=None)
+    assert _activity_figures(moved) == _activity_figures(history)
+    assert any(row.key == other.pk and row.held_total for row in history.rows)
