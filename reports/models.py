@@ -119,7 +119,27 @@ class ActivityMonth(models.Model):
         return f"activity of the month ending {self.day.day}"
 
 
-class ActivityCount(models.Model):
+class _Counted(models.Model):
+    """How many of one kind of event (ActivityKind) with one value: the kept activity."""
+
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
+    value = models.CharField(max_length=20)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActivityKind.values), name="%(class)s_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(n__gt=0), name="%(class)s_n_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}: {self.n}"
+
+
+class ActivityCount(_Counted):
     """How many of one kind of event a (team, responsible adviser) had in the month:
     held interviews / no-shows / cancellations per channel, held interviews per number of
     days since the client's previous one (for the median), clients per outcome."""
@@ -129,25 +149,13 @@ class ActivityCount(models.Model):
     adviser = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
     )
-    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
-    value = models.CharField(max_length=20)
-    n = models.PositiveIntegerField()
 
-    class Meta:
+    class Meta(_Counted.Meta):
         verbose_name = _("activity count")
         verbose_name_plural = _("activity counts")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=ActivityKind.values), name="activitycount_kind_valid"
-            ),
-            models.CheckConstraint(condition=Q(n__gt=0), name="activitycount_n_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.value}: {self.n}"
 
 
-class ActivityLineCount(models.Model):
+class ActivityLineCount(_Counted):
     """A month's ActivityCount rows summed per service line: what a service-line or office
     report reads for a kept month (a few hundred rows a month instead of a hundred thousand).
     Built with the month; rebuilt for every kept month when a team changes service line
@@ -158,20 +166,8 @@ class ActivityLineCount(models.Model):
     service_line = models.ForeignKey(
         "teams.ServiceLine", on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
-    value = models.CharField(max_length=20)
-    n = models.PositiveIntegerField()
 
-    class Meta:
+    class Meta(_Counted.Meta):
         verbose_name = _("activity count per service line")
         verbose_name_plural = _("activity counts per service line")
         indexes = [models.Index(fields=["month", "service_line"], name="activityline_month_line")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=ActivityKind.values), name="activitylinecount_kind_valid"
-            ),
-            models.CheckConstraint(condition=Q(n__gt=0), name="activitylinecount_n_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.value}: {self.n}"
