@@ -422,7 +422,10 @@ def activity_by_key(
         cursor.execute(sql, params)
         for *head, kind, value, n in cursor.fetchall():
             row = (parts[int(head[0])][0], head[1]) if by_month else head[0]
-            found.setdefault(row, Activity()).add(kind, value, int(n))
+            activity = found.get(row)
+            if activity is None:  # not setdefault(): an Activity is three Counters to build
+                activity = found[row] = Activity()
+            activity.add(kind, value, int(n))
     return found
 
 
