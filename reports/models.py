@@ -153,6 +153,14 @@ class ActivityCount(_Counted):
     class Meta(_Counted.Meta):
         verbose_name = _("activity count")
         verbose_name_plural = _("activity counts")
+        indexes = [
+            # A report over many teams reads its kept months from the index alone.
+            models.Index(
+                fields=["month", "team"],
+                include=["adviser", "kind", "value", "n"],
+                name="activitycount_month_team",
+            )
+        ]
 
 
 class ActivityLineCount(_Counted):
