@@ -26,6 +26,7 @@ from interviews.choices import AppointmentStatus, DueState
 from interviews.rules import job_search_short
 from plans.views import plan_history
 from teams import policy
+from teams.services import display_name
 
 from .forms import CaseloadFilterForm, StatusChangeForm
 from .models import Client
@@ -79,7 +80,7 @@ def team_advisers(user) -> dict[int, str]:
         .order_by("first_name", "last_name", "pk")
         .values_list("pk", "first_name", "last_name", "username")
     )
-    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in rows}
+    return {pk: display_name(first, last, username) for pk, first, last, username in rows}
 
 
 @require_GET
@@ -182,9 +183,13 @@ def _caseload_rows(clients) -> list[SafeString]:
         adviser = unassigned
         if (adviser_id := c.responsible_adviser_id) is not None:
             if adviser_id not in advisers:
-                first, last = c.responsible_adviser__first_name, c.responsible_adviser__last_name
-                name = f"{first} {last}".strip() or c.responsible_adviser__username
-                advisers[adviser_id] = escape(name)
+                advisers[adviser_id] = escape(
+                    display_name(
+                        c.responsible_adviser__first_name,
+                        c.responsible_adviser__last_name,
+                        c.responsible_adviser__username,
+                    )
+                )
             adviser = advisers[adviser_id]
         status = status_labels.get(c.status) or escape(c.status)
         if job_search_short(c.js_obligation, c.js_reported):

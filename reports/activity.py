@@ -35,6 +35,7 @@ from interviews.choices import AppointmentStatus, Outcome
 from interviews.models import Appointment, CoverageDay, Interview
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
 from teams.models import ServiceLine, Team
+from teoffice.db import sql_datetime, sql_table
 
 from .coverage import day_end, month_end, row_on_sql
 from .models import ActivityCount, ActivityKind, ActivityLineCount, ActivityMonth
@@ -107,14 +108,6 @@ def month_parts(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
 # --- SQL -----------------------------------------------------------------------------------
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _dt(value: dt.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
-
-
 def held_day_sql(column: str) -> str:
     """A held_at column (or scalar subquery) as its local (Helsinki) date."""
     if connection.vendor == "postgresql":
@@ -144,13 +137,13 @@ def _events_sql(
     `kinds` (ActivityKind values) keeps only the parts of the statement that yield those
     kinds (None: all), so a caller that needs only interviews does not compute the rest.
     """
-    since, until = _dt(day_end(first - dt.timedelta(days=1))), _dt(day_end(last))
-    interviews, appointments = _table(Interview), _table(Appointment)
+    since, until = sql_datetime(day_end(first - dt.timedelta(days=1))), sql_datetime(day_end(last))
+    interviews, appointments = sql_table(Interview), sql_table(Appointment)
     sc, pa, pv, ep = (
-        _table(StatusChange),
-        _table(PlanAction),
-        _table(PlanVersion),
-        _table(EmploymentPlan),
+        sql_table(StatusChange),
+        sql_table(PlanAction),
+        sql_table(PlanVersion),
+        sql_table(EmploymentPlan),
     )
     required, started = list(rules.REQUIRED_STATUSES), list(STARTED_ACTION)
     previous = (
@@ -261,13 +254,13 @@ def _pairs_from_history_sql(
     events, events_params = _events_sql(first, last, kinds)
     joins, team, adviser, row_params = row_on_sql(last)
     scope = "" if team_ids is None else f"WHERE x.team_on IN ({_ids(team_ids)})"
-    clients = _table(Client)
+    clients = sql_table(Client)
     if narrow and team_ids is not None:
         ids = _ids(team_ids)
         clients = (
             f"(SELECT k.id, k.team_id, k.responsible_adviser_id FROM {clients} k "
             f"WHERE k.team_id IN ({ids}) UNION SELECT k.id, k.team_id, k.responsible_adviser_id "
-            f"FROM {clients} k WHERE k.id IN (SELECT m.client_id FROM {_table(Assignment)} m "
+            f"FROM {clients} k WHERE k.id IN (SELECT m.client_id FROM {sql_table(Assignment)} m "
             f"WHERE m.from_team_id IN ({ids}) OR m.to_team_id IN ({ids})))"
         )
     sql = (
@@ -289,10 +282,10 @@ def _level_key(level: str) -> tuple[str, str]:
         return "p.team_on", ""
     if level == "adviser":
         return "p.adviser_on", ""
-    joins = f" JOIN {_table(Team)} t ON t.id = p.team_on"
+    joins = f" JOIN {sql_table(Team)} t ON t.id = p.team_on"
     if level == "service_line":
         return "t.service_line_id", joins
-    return "s.office_id", joins + f" JOIN {_table(ServiceLine)} s ON s.id = t.service_line_id"
+    return "s.office_id", joins + f" JOIN {sql_table(ServiceLine)} s ON s.id = t.service_line_id"
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -382,7 +375,7 @@ def activity_by_key(
         scope = "" if team_ids_left is None else f" AND team_id IN ({_ids(team_ids_left)})"
         pieces.append(
             f"SELECT {kept_part('')}team_id AS team_on, adviser_id AS adviser_on, kind, value, "
-            f"n FROM {_table(ActivityCount)} WHERE month_id IN ({kept_ids}){scope}"
+            f"n FROM {sql_table(ActivityCount)} WHERE month_id IN ({kept_ids}){scope}"
             f"{kept_filter('')}"
         )
     for first, last in parts:
@@ -406,10 +399,10 @@ def activity_by_key(
         line_key, line_joins = "l.service_line_id", ""
         if level == "office":
             line_key = "s.office_id"
-            line_joins = f" JOIN {_table(ServiceLine)} s ON s.id = l.service_line_id"
+            line_joins = f" JOIN {sql_table(ServiceLine)} s ON s.id = l.service_line_id"
         selects.append(
             f"SELECT {kept_part('l.')}{line_key} AS row_key, l.kind, l.value, l.n "
-            f"FROM {_table(ActivityLineCount)} l{line_joins} WHERE l.month_id IN ({kept_ids}) "
+            f"FROM {sql_table(ActivityLineCount)} l{line_joins} WHERE l.month_id IN ({kept_ids}) "
             f"AND l.service_line_id IN ({_ids(whole_lines)}){kept_filter('l.')}"
         )
     group = "r.part, r.row_key" if by_month else "r.row_key"
@@ -443,7 +436,7 @@ def activity_month_build(day: CoverageDay) -> ActivityMonth:
     sql, params = _pairs_from_history_sql(day.day.replace(day=1), day.day, None)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table(ActivityCount)} (month_id, team_id, adviser_id, kind, value, n) "
+            f"INSERT INTO {sql_table(ActivityCount)} (month_id, team_id, adviser_id, kind, value, n) "
             f"SELECT %s, q.team_on, q.adviser_on, q.kind, q.value, q.n FROM ({sql}) q "
             # Laid down team by team, kind by kind: a read of a few teams' rows of one
             # kind (the team dashboard's) then finds them in a few pages, not one each.
@@ -455,9 +448,9 @@ def activity_month_build(day: CoverageDay) -> ActivityMonth:
 
 
 _LINES_INSERT = (
-    f"INSERT INTO {_table(ActivityLineCount)} (month_id, service_line_id, kind, value, n) "
+    f"INSERT INTO {sql_table(ActivityLineCount)} (month_id, service_line_id, kind, value, n) "
     f"SELECT a.month_id, t.service_line_id, a.kind, a.value, SUM(a.n) "
-    f"FROM {_table(ActivityCount)} a JOIN {_table(Team)} t ON t.id = a.team_id"
+    f"FROM {sql_table(ActivityCount)} a JOIN {sql_table(Team)} t ON t.id = a.team_id"
 )
 _LINES_GROUP = "GROUP BY a.month_id, t.service_line_id, a.kind, a.value"
 

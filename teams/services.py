@@ -55,6 +55,7 @@ from reports.coverage import (
     month_end,
 )
 from reports.models import ActivityKind
+from teoffice.db import sql_datetime, sql_table
 
 from . import policy
 from .models import Membership, Role, ServiceLine, Team
@@ -65,14 +66,6 @@ UNASSIGNED = "unassigned"
 
 def display_name(first: str | None, last: str | None, username: str | None) -> str:
     return f"{first or ''} {last or ''}".strip() or (username or "")
-
-
-def table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def db_datetime(value: dt.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -249,11 +242,11 @@ def recent_interviews_by_adviser(
     Plain SQL: built with the ORM, this statement's five subqueries took longer to compile
     than to run.
     """
-    this_month = db_datetime(dt.datetime.combine(month_start(today), dt.time(0), HELSINKI))
-    start = db_datetime(dt.datetime.combine(previous_month(today), dt.time(0), HELSINKI))
-    end = db_datetime(day_end(today))
-    interviews, clients = table(Interview), table(Client)
-    moves, pk = table(Assignment), int(team.pk)
+    this_month = sql_datetime(dt.datetime.combine(month_start(today), dt.time(0), HELSINKI))
+    start = sql_datetime(dt.datetime.combine(previous_month(today), dt.time(0), HELSINKI))
+    end = sql_datetime(day_end(today))
+    interviews, clients = sql_table(Interview), sql_table(Client)
+    moves, pk = sql_table(Assignment), int(team.pk)
 
     def move(column: str, before: bool) -> str:
         where, order = ("<", "DESC") if before else (">=", "ASC")

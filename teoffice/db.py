@@ -1,10 +1,11 @@
-"""Small portable SQL date functions (PostgreSQL and SQLite), for set-based rule updates."""
+"""Small portable SQL helpers (PostgreSQL and SQLite): date functions for set-based rule
+updates, and table names and datetimes for hand-written statements."""
 
 from __future__ import annotations
 
 import re
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Func, Lookup
 
 
@@ -148,3 +149,13 @@ class IsNotDistinctFrom(Lookup):
         rhs, rhs_params = self.process_rhs(compiler, connection)
         operator = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
         return f"({lhs} {operator} {rhs})", (*lhs_params, *rhs_params)
+
+
+def sql_table(model) -> str:
+    """A model's table name, quoted for hand-written SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def sql_datetime(value):
+    """An aware datetime as the database takes it as a parameter of hand-written SQL."""
+    return connection.ops.adapt_datetimefield_value(value)
