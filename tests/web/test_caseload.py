@@ -101,6 +101,11 @@ def test_identity_code_search_is_exact_and_never_partial(client, adviser, caselo
     assert names(response) == []
     assert response.context["form"].errors["code"]
     assert 'aria-invalid="true"' in response.content.decode()
+    # Typed into the htmx search, only the results are swapped: they say why they are empty.
+    fragment = client.get(URL, {"code": code[:7]}, headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert 'id="filters"' not in html
+    assert str(response.context["form"].errors["code"][0]) in html.replace("&#x27;", "'")
 
 
 def test_an_adviser_of_another_team_is_not_a_filter_choice(client, adviser, outsider, caseload):
