@@ -829,14 +829,12 @@ def _stage_write(cursor, *, user: AbstractBaseUser, now: dt.datetime, result: Im
         [user.pk, stamp],
     )
     # The new clients' history starts in the past: kept coverage figures from then on are stale.
-    from reports.coverage import coverage_days_invalidate
-
     days = [
         d if isinstance(d, dt.date) else dt.date.fromisoformat(d)
         for d in (first_since, first_held)
         if d
     ]
-    coverage_days_invalidate(since=min(days))  # SQLite's raw cursor returns ISO text
+    history_changed.send(sender=Client, since=min(days))  # SQLite's raw cursor returns ISO text
 
 
 def _require_manager(user: AbstractBaseUser) -> None:

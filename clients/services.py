@@ -39,7 +39,6 @@ def client_create(
     created_by: AbstractBaseUser | None = None,
 ) -> Client:
     from interviews.services import client_due_refresh
-    from reports.coverage import coverage_days_invalidate
 
     code = identity.normalize(personal_identity_code)
     identity.validate_hetu(code)
@@ -65,7 +64,7 @@ def client_create(
         client=client, new_status=status, effective_on=client.status_since, changed_by=created_by
     )
     client_due_refresh(client=client)
-    coverage_days_invalidate(since=client.status_since)
+    history_changed.send(sender=Client, since=client.status_since)
     recorded = ["first_name", "last_name", "status", "registered_on", "team", "responsible_adviser"]
     change_record(
         client=client,
@@ -93,7 +92,6 @@ def client_status_change(
 ) -> Client:
     """Change the job-seeker status; the due date follows from the rule for the new status."""
     from interviews.services import client_due_refresh
-    from reports.coverage import coverage_days_invalidate
 
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -132,7 +130,7 @@ def client_status_change(
         ),
     )
     client_due_refresh(client=client)
-    coverage_days_invalidate(since=effective_on)
+    history_changed.send(sender=Client, since=effective_on)
     return client
 
 

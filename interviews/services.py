@@ -19,7 +19,7 @@ from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
 from partners.services import ReferralInput, ReferralRefused, referral_send
 from plans.services import PlanInput, plan_revise, referral_action
-from reports.coverage import coverage_days_invalidate
+from teoffice.signals import history_changed
 
 from . import rules
 from .choices import AppointmentStatus, InterviewKind, Outcome
@@ -169,7 +169,7 @@ def interview_log(
                 client_due_refresh(client=client)
             # Any outcome dated in a kept month changes its activity figures (no-shows and
             # cancellations count there too); a held one changes coverage from that day on.
-            coverage_days_invalidate(since=timezone.localdate(held_at))
+            history_changed.send(sender=Interview, since=timezone.localdate(held_at))
             change_record(
                 client=client,
                 kind=ChangeEventKind.INTERVIEW_RECORDED,
@@ -273,7 +273,7 @@ def appointment_cancel(
         raise ValidationError(_("Only a booked appointment can be cancelled."))
     if updated:
         # A cancelled appointment counts in the activity of its month, even a past one.
-        coverage_days_invalidate(since=timezone.localdate(appointment.starts_at))
+        history_changed.send(sender=Appointment, since=timezone.localdate(appointment.starts_at))
         change_record(
             client=appointment.client_id,
             kind=ChangeEventKind.APPOINTMENT_CANCELLED,
@@ -418,7 +418,7 @@ def office_rule_set_choose(
             effective_from=effective_from,
             defaults={"code": code, "chosen_by": chosen_by},
         )
-        coverage_days_invalidate(since=effective_from)
+        history_changed.send(sender=None, since=effective_from)
     due_states_refresh(full=True)
     return choice
 

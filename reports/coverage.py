@@ -484,6 +484,11 @@ def coverage_days_invalidate(*, since: dt.date) -> int:
     return CoverageDay.objects.filter(day__gte=since, stale=False).update(stale=True)
 
 
+def history_changed_receive(sender, *, since: dt.date, **kwargs) -> None:
+    """teoffice.signals.history_changed: the kept figures from `since` on are stale."""
+    coverage_days_invalidate(since=since)
+
+
 @transaction.atomic
 def coverage_snapshot_build(day: dt.date) -> CoverageDay:
     """Compute and keep the figures of a past day (for a month end, its activity too).
