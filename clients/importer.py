@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from interviews.choices import Channel, InterviewKind, Outcome
 from teams import policy
 from teams.models import Team
+from teoffice.signals import history_changed
 
 from . import identity
 from .models import Client, ImportRecord, Language, Status, StatusChange

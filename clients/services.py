@@ -16,6 +16,7 @@ from audit.models import ChangeEvent, ChangeEventKind
 from audit.services import change_record, changes_between, changes_record, field_labels
 from teams.models import Membership, Team
 from teams.policy import can_move_between_teams
+from teoffice.signals import history_changed
 
 from . import identity
 from .models import Assignment, Client, Status, StatusChange
