@@ -26,7 +26,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
         queryset = super().get_queryset(request)
         if not policy.may_search_access_log(request.user):
             return queryset.none()
-        return queryset & policy.access_logs_visible_to(request.user)
+        return queryset.visible_to(request.user)
 
 
 @admin.register(ChangeEvent)

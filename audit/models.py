@@ -14,6 +14,8 @@ from django.db.models import Lookup, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from teams import policy
+
 BULK_ENTRY = 5000  # more clients than this: kept as id ranges (AccessLog.client_ranges)
 
 
@@ -85,6 +87,11 @@ class AccessLogQuerySet(models.QuerySet):
             Q(client_ids__includes=client_id)
             | Q(client_ranges__isnull=False, client_ranges__covers=client_id)
         )
+
+    def visible_to(self, user, *, client_visible: bool = False) -> AccessLogQuerySet:
+        """Rows `user` may read (teams.policy.access_logs_q); `client_visible` when the rows
+        are narrowed to one client the user may see."""
+        return self.filter(policy.access_logs_q(user, client_visible=client_visible))
 
     def between(self, since=None, until=None) -> AccessLogQuerySet:
         qs = self
@@ -178,6 +185,8 @@ class ChangeEvent(models.Model):
     `changes` is a list of {"field", "label", "old", "new"} with values as display text.
     The database refuses UPDATE; DELETE goes with the client when its retention ends.
     """
+
+    client_path = "client"  # how the gate (teams.access) finds the client
 
     client = models.ForeignKey(
         "clients.Client", on_delete=models.CASCADE, related_name="change_events"

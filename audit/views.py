@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.models import Client
 from teams import policy
 
 from .forms import AccessLogSearchForm, ClientByIdentityCodeForm, last_month, this_month
@@ -39,13 +40,13 @@ def _ranges() -> list[tuple[str, str, str]]:
 def access_log_search(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     form = AccessLogSearchForm(request.GET or None)
-    rows = policy.access_logs_visible_to(request.user)
+    rows = AccessLog.objects.visible_to(request.user)
     client = None
     if form.is_valid():
         data = form.cleaned_data
         if data["client"]:
             client = (
-                policy.clients_visible_to(request.user)
+                Client.objects.visible_to(request.user)
                 .select_related("team")
                 .filter(pk=data["client"])
                 .first()
@@ -54,7 +55,9 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
                 form.add_error("client", _("No such client among the teams you follow."))
                 rows = rows.none()
             else:
-                rows = AccessLog.objects.for_client(client.pk)
+                rows = AccessLog.objects.visible_to(request.user, client_visible=True).for_client(
+                    client.pk
+                )
         if data["user"]:
             user = get_user_model().objects.filter(username=data["user"]).first()
             if user is None:
@@ -72,7 +75,7 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
     shown_ids = {cid for row in page for cid in row.first_client_ids(20)}
     names = {
         pk: f"{last}, {first}"
-        for pk, first, last in policy.clients_visible_to(request.user)
+        for pk, first, last in Client.objects.visible_to(request.user)
         .filter(pk__in=shown_ids)
         .values_list("pk", "first_name", "last_name")
     }
@@ -99,7 +102,7 @@ def access_log_find_client(request: HttpRequest) -> HttpResponse:
     form = ClientByIdentityCodeForm(request.POST)
     if form.is_valid():
         client = (
-            policy.clients_visible_to(request.user)
+            Client.objects.visible_to(request.user)
             .filter(personal_identity_code=form.cleaned_data["personal_identity_code"])
             .only("pk")
             .first()

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessAction
 from audit.services import access_record
-from teams import policy
+from teams import access
 
 from .models import Assignment, Client, ImportRecord, StatusChange
 
@@ -29,39 +29,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ClientScopedAdmin(admin.ModelAdmin):
-    """Admin pages ask the same access policy as every other page: staff see only the
-    clients they serve (superusers all), and each change page is in the access log."""
-
-    client_path = "client"
+    """Admin pages go through the same gate as every other page (teams.access): staff see only
+    the clients they serve (superusers all), and each change page is in the access log."""
 
     def get_queryset(self, request):
-        visible = policy.clients_visible_to(request.user)
-        queryset = super().get_queryset(request)
-        if self.client_path == "":
-            return queryset.filter(pk__in=visible.values("pk"))
-        return queryset.filter(**{f"{self.client_path}__in": visible.values("pk")})
-
-    def client_id_of(self, obj) -> int:
-        if not self.client_path:
-            return obj.pk
-        *path, last = self.client_path.split("__")
-        for part in path:
-            obj = getattr(obj, part)
-        return getattr(obj, f"{last}_id")
+        return access.scoped(request.user, super().get_queryset(request))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None:
             access_record(
-                clients=[self.client_id_of(obj)], action=AccessAction.PAGE, request=request
+                clients=[access.client_id_of(obj)], action=AccessAction.PAGE, request=request
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Client)
 class ClientAdmin(ClientScopedAdmin):
-    client_path = ""
-
     list_display = [
         "last_name",
         "first_name",
@@ -161,5 +145,5 @@ class ImportRecordAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request) & policy.import_records_visible_to(request.user)
+            super().get_queryset(request) & ImportRecord.objects.visible_to(request.user)
         ).defer("content")

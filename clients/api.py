@@ -30,7 +30,7 @@ from rest_framework.response import Response
 
 from audit.models import AccessAction
 from interviews.choices import DueState
-from teams import policy
+from teams import access, policy
 from teams.api import MAX_ID, IdFilter, PolicyViewSet, VisibleRelatedField
 
 from . import identity, services
@@ -154,7 +154,7 @@ class ClientsReassignSerializer(serializers.Serializer):
     def validate_clients(self, ids: list[int]) -> list[Client]:
         ids = list(dict.fromkeys(ids))
         user = self.context["request"].user
-        found = list(policy.clients_visible_to(user).filter(pk__in=ids).select_related("team"))
+        found = list(Client.objects.visible_to(user).filter(pk__in=ids).select_related("team"))
         missing = sorted(set(ids) - {c.pk for c in found})
         if missing:
             raise serializers.ValidationError(
@@ -233,12 +233,12 @@ class ClientViewSet(
     ordering = ["last_name", "first_name", "id"]
 
     def get_queryset(self):
-        return policy.clients_visible_to(self.request.user).with_list_columns()
+        return Client.objects.visible_to(self.request.user).with_list_columns()
 
     def retrieve(self, request, *args, **kwargs):
         client = self.get_object()
         reveal = request.query_params.get("reveal", "").lower() in {"1", "true", "yes"}
-        reveal = reveal and policy.may_reveal_identity_code(request.user, client)
+        reveal = reveal and access.may_reveal_identity_code(request.user, client)
         self.audit([client], AccessAction.IDENTITY_REVEAL if reveal else AccessAction.API_DETAIL)
         context = {**self.get_serializer_context(), "reveal": reveal}
         return Response(self.get_serializer(client, context=context).data)
@@ -247,7 +247,7 @@ class ClientViewSet(
         data = ClientCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         team = data.validated_data["team"]
-        if not policy.can_work_with_client(request.user, Client(team=team)):
+        if not access.may_work_with(request.user, Client(team=team)):
             raise exceptions.PermissionDenied(_("Only members of the team can add its clients."))
         client = services.client_create(**data.validated_data, created_by=request.user)
         return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
@@ -260,7 +260,7 @@ class ClientViewSet(
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, pk=None):
         client = self.get_object()
-        if not policy.can_work_with_client(request.user, client):
+        if not access.may_work_with(request.user, client):
             raise exceptions.PermissionDenied(_("Only members of the team can change the status."))
         data = ClientStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -20,6 +20,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from interviews.choices import Channel, DueState
+from teams import access, policy
 from teams.models import Team
 
 from . import identity
@@ -78,6 +79,10 @@ class ClientQuerySet(models.QuerySet):
     def overdue(self) -> ClientQuerySet:
         return self.filter(due_state=DueState.OVERDUE)
 
+    def visible_to(self, user) -> ClientQuerySet:
+        """The clients `user` may see (the gate, teams.access, applies the policy)."""
+        return access.scoped(user, self)
+
     def due_soon(self) -> ClientQuerySet:
         return self.filter(due_state=DueState.DUE_SOON)
 
@@ -105,6 +110,8 @@ class ClientQuerySet(models.QuerySet):
 
 
 class Client(models.Model):
+    client_path = ""  # how the gate (teams.access) finds the client
+
     personal_identity_code = models.CharField(
         _("personal identity code"),
         max_length=11,
@@ -238,6 +245,8 @@ class Client(models.Model):
 class StatusChange(models.Model):
     """One change of a client's job-seeker status (event row)."""
 
+    client_path = "client"  # how the gate (teams.access) finds the client
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_changes")
     old_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     new_status = models.CharField(max_length=20, choices=Status.choices)
@@ -265,6 +274,8 @@ class StatusChange(models.Model):
 class Assignment(models.Model):
     """An event row: a client moved to another adviser or team (who, from where, when)."""
 
+    client_path = "client"  # how the gate (teams.access) finds the client
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="assignments")
     from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     to_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
@@ -290,6 +301,12 @@ class Assignment(models.Model):
         return (
             f"{self.client_id}: {self.from_team_id} → {self.to_team_id} ({self.moved_at:%Y-%m-%d})"
         )
+
+
+class ImportRecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportRecordQuerySet:
+        """Import records `user` may read (teams.policy.import_records_q)."""
+        return self.filter(policy.import_records_q(user))
 
 
 class ImportRecord(models.Model):
@@ -329,6 +346,8 @@ class ImportRecord(models.Model):
     # The dry run's report (file-level problems, rejected rows with reasons, ignored columns);
     # identity codes in it are masked.
     report = models.JSONField(default=dict, blank=True)
+
+    objects = ImportRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

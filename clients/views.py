@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
@@ -25,7 +25,7 @@ from audit.services import access_action_for, access_record
 from interviews.choices import AppointmentStatus, DueState
 from interviews.rules import job_search_short
 from plans.views import plan_history
-from teams import policy
+from teams import access, policy
 from teams.services import display_name
 
 from .forms import CaseloadFilterForm, StatusChangeForm
@@ -42,10 +42,9 @@ def get_client_for_user(request: HttpRequest, pk: int, *, log: bool = True) -> C
 
     Loading a client is a look at its data: one access-log row (page, or partial for htmx).
     """
-    client = get_object_or_404(
-        policy.clients_visible_to(request.user).select_related(
-            "team__service_line__office", "responsible_adviser"
-        ),
+    client = access.record_for(
+        request.user,
+        Client.objects.select_related("team__service_line__office", "responsible_adviser"),
         pk=pk,
     )
     if log:
@@ -55,8 +54,7 @@ def get_client_for_user(request: HttpRequest, pk: int, *, log: bool = True) -> C
 
 def require_work_with_client(request: HttpRequest, client: Client) -> None:
     """Writes (interviews, appointments, plans, status): members of the client's team only."""
-    if not policy.can_work_with_client(request.user, client):
-        raise PermissionDenied(_("Only the client's team can do this."))
+    access.require_work_with(request.user, client)
 
 
 def identity_code_reveal_record(*, request: HttpRequest, client: Client) -> None:
@@ -88,7 +86,7 @@ def team_advisers(user) -> dict[int, str]:
 def caseload(request: HttpRequest) -> HttpResponse:
     """The team's clients, most urgent first, with combinable filters and counts per state."""
     form = CaseloadFilterForm(request.GET, advisers=team_advisers(request.user))
-    visible = policy.clients_visible_to(request.user)
+    visible = Client.objects.visible_to(request.user)
     filtered = form.filter_without_due_state(visible, request.user)
     # Grouped by due state: the (team, due state, next due) index answers it without the rows.
     counts = dict.fromkeys(DueState.values, 0)
@@ -240,7 +238,7 @@ def _detail_context(request: HttpRequest, client: Client, **extra) -> dict:
     history = plan_history(client)
     return {
         "client": client,
-        "can_work": policy.can_work_with_client(request.user, client),
+        "can_work": access.may_work_with(request.user, client),
         "status_changes": list(client.status_changes.select_related("changed_by")),
         "timeline": timeline,
         "booked": booked,
@@ -261,7 +259,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def identity_code_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk, log=False)  # logged as the reveal below
-    if not policy.may_reveal_identity_code(request.user, client):
+    if not access.may_reveal_identity_code(request.user, client):
         raise PermissionDenied(_("Only the client's team may see the full identity code."))
     identity_code_reveal_record(request=request, client=client)
     if wants_fragment(request):

@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clients.models import Client
-from teams import policy
+from teams import access, policy
 from teams.api import (
     CLIENT_ID_PARAMETER,
     ClientRecordsViewSet,
@@ -39,10 +39,11 @@ User = get_user_model()
 
 
 def _require_work_with(user, client: Client) -> None:
-    if not policy.can_work_with_client(user, client):
-        raise exceptions.PermissionDenied(
-            _("Only members of the client's team can record its interviews and appointments.")
-        )
+    access.require_work_with(
+        user,
+        client,
+        _("Only members of the client's team can record its interviews and appointments."),
+    )
 
 
 def _person_name(user) -> str:
@@ -84,7 +85,7 @@ class InterviewSerializer(serializers.ModelSerializer):
 
 
 class InterviewLogSerializer(serializers.Serializer):
-    client = VisibleRelatedField(visible=policy.clients_visible_to)
+    client = VisibleRelatedField(visible=Client.objects.visible_to)
     held_at = serializers.DateTimeField(help_text=_("When it was held; never in the future."))
     channel = serializers.ChoiceField(choices=Channel.choices)
     outcome = serializers.ChoiceField(choices=Outcome.choices)
@@ -94,7 +95,7 @@ class InterviewLogSerializer(serializers.Serializer):
     )
     notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     appointment = VisibleRelatedField(
-        visible=lambda user: Appointment.objects.filter(client__in=policy.clients_visible_to(user)),
+        visible=lambda user: access.scoped(user, Appointment.objects.all()),
         required=False,
         allow_null=True,
         help_text=_("The booked appointment this interview took place at, if any."),
@@ -160,9 +161,7 @@ class InterviewViewSet(
     ordering = ["-held_at", "-id"]
 
     def get_queryset(self):
-        return Interview.objects.filter(
-            client__in=policy.clients_visible_to(self.request.user)
-        ).select_related("adviser")
+        return access.scoped(self.request.user, Interview.objects.all()).select_related("adviser")
 
     def create(self, request, *args, **kwargs):
         data = InterviewLogSerializer(data=request.data, context=self.get_serializer_context())
@@ -229,7 +228,7 @@ class AppointmentTimeSerializer(serializers.Serializer):
 
 
 class AppointmentBookSerializer(AppointmentTimeSerializer):
-    client = VisibleRelatedField(visible=policy.clients_visible_to)
+    client = VisibleRelatedField(visible=Client.objects.visible_to)
     adviser = VisibleRelatedField(
         visible=policy.advisers_visible_to,
         required=False,
@@ -294,9 +293,9 @@ class AppointmentViewSet(
     ordering = ["starts_at", "id"]
 
     def get_queryset(self):
-        return Appointment.objects.filter(
-            client__in=policy.clients_visible_to(self.request.user)
-        ).select_related("adviser", "client")
+        return access.scoped(self.request.user, Appointment.objects.all()).select_related(
+            "adviser", "client"
+        )
 
     def create(self, request, *args, **kwargs):
         data = AppointmentBookSerializer(data=request.data, context=self.get_serializer_context())

@@ -21,6 +21,8 @@ class AppointmentQuerySet(models.QuerySet):
 class Appointment(models.Model):
     """A booked time with the client: better than a call at a random time."""
 
+    client_path = "client"  # how the gate (teams.access) finds the client
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
     adviser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,6 +80,8 @@ class InterviewQuerySet(models.QuerySet):
 
 class Interview(models.Model):
     """What happened at an interview time. Only a held interview resets the cycle."""
+
+    client_path = "client"  # how the gate (teams.access) finds the client
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="interviews")
     adviser = models.ForeignKey(
@@ -302,6 +306,8 @@ class ContactAttemptQuerySet(models.QuerySet):
 class ContactAttempt(models.Model):
     """An attempt to reach a client: the evidence that the office tried (when, how, with
     notice or not, and what came of it)."""
+
+    client_path = "client"  # how the gate (teams.access) finds the client
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_attempts")
     adviser = models.ForeignKey(

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_action_for, access_record
+from clients.models import Client
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
 from plans.models import JobSearchReport
-from teams import policy
+from teams import access, policy
 
 from . import rules, rulesets
 from .models import OfficeRuleSet
@@ -36,7 +37,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 def contact_attempts(request: HttpRequest, client_pk: int) -> HttpResponse:
     """The client's contact attempts (a part of the client page), and recording one."""
     client = get_client_for_user(request, client_pk)
-    can_work = policy.can_work_with_client(request.user, client)
+    can_work = access.may_work_with(request.user, client)
     form = ContactAttemptForm(request.POST or None)
     if request.method == "POST":
         require_work_with_client(request, client)
@@ -68,7 +69,7 @@ def job_search(request: HttpRequest, client_pk: int) -> HttpResponse:
     """The job-search obligation and the client's monthly reports (a part of the client
     page), and recording a month's report."""
     client = get_client_for_user(request, client_pk)
-    can_work = policy.can_work_with_client(request.user, client)
+    can_work = access.may_work_with(request.user, client)
     today = timezone.localdate()
     form = JobSearchReportForm(
         request.POST or None, initial={"month": rules.month_start(today).strftime("%Y-%m")}
@@ -143,7 +144,7 @@ def missed_contacts_report(request: HttpRequest) -> HttpResponse:
     attempts = []
     if form.is_valid():
         attempts = missed_contacts(
-            clients=policy.clients_visible_to(request.user),
+            clients=Client.objects.visible_to(request.user),
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
         )
@@ -162,7 +163,7 @@ def fallen_short(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     clients = list(
         rules.fallen_short(
-            policy.clients_visible_to(request.user).with_list_columns(), today
+            Client.objects.visible_to(request.user).with_list_columns(), today
         ).order_by("last_name", "first_name", "id")[:200]
     )
     access_record(request=request, clients=clients, action=access_action_for(request))

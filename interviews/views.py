@@ -29,7 +29,7 @@ from plans.forms import (
     without_errors,
 )
 from plans.services import PlanConflict, plan_current_version
-from teams import policy
+from teams import access
 
 from . import services
 from .choices import AppointmentStatus
@@ -44,11 +44,8 @@ def get_appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
 
     An appointment shows its client: one access-log row, as for loading the client.
     """
-    appointment = get_object_or_404(
-        Appointment.objects.filter(
-            client__in=policy.clients_visible_to(request.user)
-        ).select_related("client__team", "adviser"),
-        pk=pk,
+    appointment = access.record_for(
+        request.user, Appointment.objects.select_related("client__team", "adviser"), pk=pk
     )
     access_record(
         request=request, clients=[appointment.client_id], action=access_action_for(request)
@@ -336,7 +333,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     rows = list(
         Appointment.objects.filter(
-            client__in=policy.clients_visible_to(request.user),
+            client__in=Client.objects.visible_to(request.user),
             status=AppointmentStatus.BOOKED,
             starts_at__gte=start,
             starts_at__lt=start + dt.timedelta(days=days),

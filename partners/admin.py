@@ -85,14 +85,12 @@ class ReferralAdmin(ClientScopedAdmin):
 
 @admin.register(ClosingReport)
 class ClosingReportAdmin(ClientScopedAdmin):
-    client_path = "referral__client"
     list_display = ["referral", "outcome", "filed_at"]
     raw_id_fields = ["referral"]
 
 
 @admin.register(Notification)
 class NotificationAdmin(ClientScopedAdmin):
-    client_path = "appointment__client"
     list_display = ["appointment", "kind", "channel", "status", "attempts", "sent_at"]
     list_filter = ["status", "kind", "channel"]
     raw_id_fields = ["appointment"]

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 
 from teams import policy
 
+from .models import Partner
 from .services import SESSION_PARTNER_KEY
 
 
@@ -23,7 +24,7 @@ def remember_partner_at_sign_in(sender, request: HttpRequest, user, **kwargs) ->
     """user_logged_in receiver: mark a partner user's session (one query per sign-in)."""
     if request is None or not hasattr(request, "session"):
         return
-    partner = policy.partner_of(user)
+    partner = Partner.objects.of_user(user)
     if partner is not None:
         request.session[SESSION_PARTNER_KEY] = partner.pk
     else:

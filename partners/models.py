@@ -12,6 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
@@ -27,6 +28,15 @@ class ServiceType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class PartnerQuerySet(models.QuerySet):
+    def of_user(self, user) -> Partner | None:
+        """The active partner organisation a signed-in user works for, or None for everyone
+        else (office staff, inactive users, a partner that was switched off)."""
+        if not user.is_authenticated or not user.is_active:
+            return None
+        return self.filter(users__user=user, active=True).first()
+
+
 class Partner(models.Model):
     """A partner organisation: a coaching provider, Kela, a health service, a school …"""
 
@@ -34,6 +44,8 @@ class Partner(models.Model):
     business_id = models.CharField(_("business ID"), max_length=20, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -120,6 +132,8 @@ class Consent(models.Model):
     """The client's consent to share information with one named partner, for a purpose and a
     period. Revoked, never deleted: the row is the evidence of what was agreed."""
 
+    client_path = "client"  # how the gate (teams.access) finds the client
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=300)
@@ -199,6 +213,18 @@ class ReferralQuerySet(models.QuerySet):
     def for_partner(self, partner: Partner | int) -> ReferralQuerySet:
         return self.filter(partner=partner)
 
+    def for_portal(self, partner: Partner | None) -> ReferralQuerySet:
+        """Referrals a partner's users may see: to their organisation, while the client's
+        consent for that partner is valid today. Revoked or expired consent: the row simply
+        disappears."""
+        if partner is None:
+            return self.none()
+        return (
+            self.for_partner(partner)
+            .with_valid_consent(timezone.localdate())
+            .select_related("client", "service")
+        )
+
     def open(self) -> ReferralQuerySet:
         return self.filter(
             status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.STARTED]
@@ -207,6 +233,8 @@ class ReferralQuerySet(models.QuerySet):
 
 class Referral(models.Model):
     """An adviser's referral of a client to a partner's service."""
+
+    client_path = "client"  # how the gate (teams.access) finds the client
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="referrals")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
@@ -288,6 +316,8 @@ class Referral(models.Model):
 class ReferralEvent(models.Model):
     """Each change of a referral's status (event row): who, what, when."""
 
+    client_path = "referral__client"  # how the gate (teams.access) finds the client
+
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(max_length=16, choices=ReferralStatus.choices)
     at = models.DateTimeField()
@@ -305,6 +335,8 @@ class ReferralEvent(models.Model):
 
 class ClosingReport(models.Model):
     """What the partner hands back when the service ends."""
+
+    client_path = "referral__client"  # how the gate (teams.access) finds the client
 
     referral = models.OneToOneField(
         Referral, on_delete=models.CASCADE, related_name="closing_report"
@@ -372,6 +404,8 @@ class Notification(models.Model):
     sender first moves the row from pending/failed to sending in one conditional UPDATE, so a
     retry or an overlapping run never sends the same message twice.
     """
+
+    client_path = "appointment__client"  # how the gate (teams.access) finds the client
 
     appointment = models.ForeignKey(
         "interviews.Appointment", on_delete=models.CASCADE, related_name="notifications"

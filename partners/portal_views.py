@@ -1,5 +1,5 @@
 """The partner portal: a partner's users see only clients referred to their organisation
-while the client's consent is valid (teams.policy.portal_referrals), and nothing else."""
+while the client's consent is valid (Referral.objects.for_portal), and nothing else."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.models import AccessAction
 from audit.services import access_record
-from teams import policy
 
 from . import services
 from .forms import ClosingReportForm, DeclineForm
@@ -21,7 +20,7 @@ from .models import Partner, Referral, ReferralStatus
 
 
 def _partner(request: HttpRequest) -> Partner:
-    partner = policy.partner_of(request.user)
+    partner = Partner.objects.of_user(request.user)
     if partner is None:
         raise Http404
     return partner
@@ -29,13 +28,13 @@ def _partner(request: HttpRequest) -> Partner:
 
 def _referral(request: HttpRequest, pk: int) -> tuple[Partner, Referral]:
     partner = _partner(request)
-    return partner, get_object_or_404(policy.portal_referrals(partner), pk=pk)
+    return partner, get_object_or_404(Referral.objects.for_portal(partner), pk=pk)
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     partner = _partner(request)
-    referrals = list(policy.portal_referrals(partner).order_by("-sent_at", "-id"))
+    referrals = list(Referral.objects.for_portal(partner).order_by("-sent_at", "-id"))
     access_record(
         clients=[r.client_id for r in referrals], action=AccessAction.PAGE, request=request
     )

@@ -4,7 +4,7 @@ notifications) and the managers' partner register."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import access_action_for, access_record
 from clients.models import Client
-from teams import policy
+from teams import access, policy
 
 from . import services
 from .forms import (
@@ -30,12 +30,9 @@ from .models import Consent, ContactPerson, Notification, Partner, PartnerServic
 
 def _client_for(request: HttpRequest, client_id: int, *, write: bool = False) -> Client:
     """The access policy, then 404; writes also need to be in the client's team."""
-    client = get_object_or_404(
-        policy.clients_visible_to(request.user).select_related("team"), pk=client_id
+    return access.record_for(
+        request.user, Client.objects.select_related("team"), pk=client_id, work=write
     )
-    if write and not policy.can_work_with_client(request.user, client):
-        raise PermissionDenied
-    return client
 
 
 def _panel(
@@ -69,7 +66,7 @@ def _panel(
         "referrals": referrals,
         "notifications": notifications,
         "needs_review": [r for r in referrals if r.needs_review],
-        "can_write": policy.can_work_with_client(request.user, client),
+        "can_write": access.may_work_with(request.user, client),
         "consent_form": consent_form or ConsentForm(initial={"valid_from": today}),
         "referral_form": referral_form or ReferralForm(),
     }

@@ -23,7 +23,6 @@ class EmploymentPlanAdmin(ClientScopedAdmin):
 class PlanVersionAdmin(ClientScopedAdmin):
     """Versions are immutable: the admin shows them but does not change or delete them."""
 
-    client_path = "plan__client"
     list_display = ["plan", "number", "goal", "applications_per_month", "author", "created_at"]
     list_filter = ["goal"]
     search_fields = ["plan__client__last_name", "plan__client__first_name"]
@@ -40,8 +39,6 @@ class PlanVersionAdmin(ClientScopedAdmin):
 
 @admin.register(PlanAction)
 class PlanActionAdmin(ClientScopedAdmin):
-    client_path = "version__plan__client"
-
     list_display = ["version", "kind", "description", "status", "due_date"]
     list_filter = ["kind", "status"]
     list_select_related = ["version__plan__client"]

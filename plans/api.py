@@ -30,10 +30,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audit.models import AccessAction
+from clients.models import Client
 from interviews.choices import Outcome
 from interviews.models import Interview
 from partners.models import ReferralOutcome
-from teams import policy
+from teams import access
 from teams.api import (
     CLIENT_ID_PARAMETER,
     ClientRecordsViewSet,
@@ -145,7 +146,7 @@ class PlanRevisionSerializer(serializers.Serializer):
     actions = ActionInputSerializer(many=True, required=False, max_length=50)
     interview = VisibleRelatedField(
         visible=lambda user: Interview.objects.filter(
-            client__in=policy.clients_visible_to(user), outcome=Outcome.HELD
+            client__in=Client.objects.visible_to(user), outcome=Outcome.HELD
         ),
         required=False,
         allow_null=True,
@@ -173,7 +174,7 @@ class PlanRevisionSerializer(serializers.Serializer):
 
 
 class PlanCreateSerializer(PlanRevisionSerializer):
-    client = VisibleRelatedField(visible=policy.clients_visible_to)
+    client = VisibleRelatedField(visible=Client.objects.visible_to)
 
 
 class PlanReviseSerializer(PlanRevisionSerializer):
@@ -198,8 +199,7 @@ class PlanFilter(filters.FilterSet):
 
 
 def _require_work_with(user, client) -> None:
-    if not policy.can_work_with_client(user, client):
-        raise exceptions.PermissionDenied(_("Only members of the client's team can revise plans."))
+    access.require_work_with(user, client, _("Only members of the client's team can revise plans."))
 
 
 CONFLICT = OpenApiResponse(PlanConflictSerializer, description=_("A newer version exists."))
@@ -227,7 +227,7 @@ class PlanViewSet(
 
     def get_queryset(self):
         return (
-            EmploymentPlan.objects.filter(client__in=policy.clients_visible_to(self.request.user))
+            access.scoped(self.request.user, EmploymentPlan.objects.all())
             .select_related("client")
             .prefetch_related(
                 Prefetch(

@@ -39,6 +39,8 @@ class ActionStatus(models.TextChoices):
 
 
 class EmploymentPlan(models.Model):
+    client_path = "client"  # how the gate (teams.access) finds the client
+
     client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="plan")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -55,6 +57,8 @@ class PlanVersion(models.Model):
 
     The database refuses UPDATE and DELETE on this table (see the migration's triggers).
     """
+
+    client_path = "plan__client"  # how the gate (teams.access) finds the client
 
     plan = models.ForeignKey(EmploymentPlan, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -102,6 +106,8 @@ class PlanVersion(models.Model):
 
 class PlanAction(models.Model):
     """An agreed service or action, as it stood in one plan version."""
+
+    client_path = "version__plan__client"  # how the gate (teams.access) finds the client
 
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(_("type"), max_length=20, choices=ActionKind.choices)
@@ -162,6 +168,8 @@ class JobSearchReport(models.Model):
     """The client's report of job applications made in one month (the job-search obligation
     follow-up; the obligation itself is the plan's applications_per_month, see
     interviews.rules.job_search_obligation_expression)."""
+
+    client_path = "client"  # how the gate (teams.access) finds the client
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="job_search_reports")
     month = models.DateField(_("month"), help_text=_("The first day of the month reported."))

@@ -7,7 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from teams import policy
 from teams.models import Office, ServiceLine
+
+
+class StoredReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> StoredReportQuerySet:
+        """Stored reports of the offices and service lines in `user`'s manager scopes."""
+        return self.filter(policy.stored_reports_q(user))
 
 
 class StoredReport(models.Model):
@@ -30,6 +37,8 @@ class StoredReport(models.Model):
     content = models.BinaryField(editable=False)
     size = models.PositiveIntegerField(_("size (bytes)"))
     created_at = models.DateTimeField(_("built at"), auto_now_add=True)
+
+    objects = StoredReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-month", "id"]

@@ -24,7 +24,7 @@ from teams import policy
 from . import exports, services
 from .charts import Series, line_chart
 from .forms import ClientExportForm, ReportForm
-from .models import ClientExport
+from .models import ClientExport, StoredReport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -119,7 +119,11 @@ def report(request: HttpRequest) -> HttpResponse:
         }
     if policy.may_export_clients(request.user):
         context["export_form"] = ClientExportForm(None, teams=policy.teams_visible_to(request.user))
-    context["stored"] = list(policy.stored_reports_visible_to(request.user)[:24])
+    context["stored"] = list(
+        StoredReport.objects.visible_to(request.user)
+        .select_related("office", "service_line")
+        .defer("content")[:24]
+    )
     status = 200 if form.is_valid() else 400
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "reports/coverage.html#results", context, status=status)
@@ -164,7 +168,10 @@ def report_export_xlsx(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stored_download(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reports(request)
-    stored = get_object_or_404(policy.stored_reports_visible_to(request.user).defer(None), pk=pk)
+    stored = get_object_or_404(
+        StoredReport.objects.visible_to(request.user).select_related("office", "service_line"),
+        pk=pk,
+    )
     return HttpResponse(
         bytes(stored.content),
         content_type=XLSX,

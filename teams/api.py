@@ -40,7 +40,7 @@ from audit.models import AccessAction
 from audit.services import access_record
 from plans.services import PlanConflict
 
-from . import policy
+from . import access, policy
 from .models import Membership, Team
 
 # The largest id a bigint column holds; anything larger cannot exist (and must not reach SQL).
@@ -145,17 +145,11 @@ class ClientRecordsViewSet(PolicyViewSet):
             from clients.models import Client
 
             client_id = int(self.kwargs[self.client_url_kwarg])
-            if client_id > MAX_ID:
-                raise exceptions.NotFound()
-            try:
-                self._client = policy.clients_visible_to(self.request.user).get(pk=client_id)
-            except Client.DoesNotExist:
-                raise exceptions.NotFound() from None
+            self._client = access.record_for(self.request.user, Client.objects.all(), pk=client_id)
         return self._client
 
     def require_work_with(self, client, message) -> None:
-        if not policy.can_work_with_client(self.request.user, client):
-            raise exceptions.PermissionDenied(message)
+        access.require_work_with(self.request.user, client, message)
 
     def list(self, request, *args, **kwargs):
         client = self.get_client()

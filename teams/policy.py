@@ -86,30 +86,15 @@ def team_ids_visible_to(user: User) -> list[int]:
     return list(teams_visible_to(user).values_list("pk", flat=True))
 
 
-def clients_visible_to(user: User):
-    """Clients whose data this user may see: own team's (adviser, lead) or scope's (manager)."""
-    from clients.models import Client
-
+def can_work_with_team(user: User, team_id: int) -> bool:
+    """Log interviews, book appointments, revise plans: members of the client's team (the
+    gate, teams.access, asks this about a record's team)."""
     if not user.is_authenticated or not user.is_active:
-        return Client.objects.none()
-    if user.is_superuser:
-        return Client.objects.all()
-    return Client.objects.filter(team_id__in=team_ids_visible_to(user))
-
-
-def can_work_with_client(user: User, client) -> bool:
-    """Log interviews, book appointments, revise plans: members of the client's team."""
+        return False
     if user.is_superuser:
         return True
     membership = membership_of(user)
-    return membership is not None and membership.team_id == client.team_id
-
-
-def may_reveal_identity_code(user: User, client) -> bool:
-    """The full personal identity code, on the page or through the API: only those who serve
-    the client (its team) and administrators. Managers and others who may see the client
-    see the masked code; every reveal is logged."""
-    return can_work_with_client(user, client)
+    return membership is not None and membership.team_id == team_id
 
 
 def can_view_team(user: User, team: Team) -> bool:
@@ -208,21 +193,17 @@ def may_export_clients(user: User) -> bool:
     )
 
 
-def stored_reports_visible_to(user: User):
-    """Stored monthly reports of the offices and service lines in a manager's scopes."""
-    from reports.models import StoredReport
-
+def stored_reports_q(user: User) -> Q:
+    """Stored monthly reports (a filter over StoredReport) of the offices and service lines in
+    a manager's scopes."""
     if not user.is_authenticated or not user.is_active:
-        return StoredReport.objects.none()
-    reports = StoredReport.objects.select_related("office", "service_line").defer("content")
+        return Q(pk__in=[])
     if user.is_superuser:
-        return reports
+        return Q()
     scopes = manager_scopes(user)
-    if not scopes:
-        return reports.none()
     offices = [o for o, _s in scopes if o]
     lines = [s for _o, s in scopes if s]
-    return reports.filter(Q(office_id__in=offices) | Q(service_line_id__in=lines))
+    return Q(office_id__in=offices) | Q(service_line_id__in=lines)
 
 
 # --- Teams and their members -------------------------------------------------------------
@@ -264,18 +245,17 @@ def may_import_clients(user: User) -> bool:
     return is_manager(user)
 
 
-def import_records_visible_to(user: User) -> QuerySet:
-    """Records of bulk client imports (file name, counts, the report with masked codes): a
-    manager's own, as on the import pages; administrators all; nobody else any."""
-    from clients.models import ImportRecord
-
+def import_records_q(user: User) -> Q:
+    """Records of bulk client imports (a filter over ImportRecord: file name, counts, the report
+    with masked codes): a manager's own, as on the import pages; administrators all; nobody else
+    any."""
     if not user.is_authenticated or not user.is_active:
-        return ImportRecord.objects.none()
+        return Q(pk__in=[])
     if user.is_superuser:
-        return ImportRecord.objects.all()
+        return Q()
     if not may_import_clients(user):
-        return ImportRecord.objects.none()
-    return ImportRecord.objects.filter(created_by=user)
+        return Q(pk__in=[])
+    return Q(created_by=user)
 
 
 def may_manage_partners(user: User) -> bool:
@@ -288,18 +268,17 @@ def may_search_access_log(user: User) -> bool:
     return is_manager(user)
 
 
-def access_logs_visible_to(user: User) -> QuerySet:
-    """Access-log rows a manager may read: those by users of the teams under the manager, and
-    their own. (Searching by a client they can see shows every row about that client, whoever
-    wrote it: see AccessLog.objects.for_client.)"""
-    from audit.models import AccessLog
-
+def access_logs_q(user: User, *, client_visible: bool = False) -> Q:
+    """Access-log rows (a filter over AccessLog) a manager may read: those by users of the teams
+    under the manager, and their own. Searching by a client the manager may see
+    (`client_visible`) shows every row about that client, whoever wrote it: the caller narrows
+    the rows to the client (AccessLog.objects.for_client)."""
     if not user.is_authenticated or not user.is_active:
-        return AccessLog.objects.none()
-    if user.is_superuser:
-        return AccessLog.objects.all()
+        return Q(pk__in=[])
+    if user.is_superuser or client_visible:
+        return Q()
     team_ids = team_ids_visible_to(user)
-    return AccessLog.objects.filter(Q(user__membership__team_id__in=team_ids) | Q(user=user))
+    return Q(user__membership__team_id__in=team_ids) | Q(user=user)
 
 
 # --- Partner users ---------------------------------------------------------------------------
@@ -318,18 +297,6 @@ PARTNER_ALLOWED_PREFIXES = (
 )
 
 
-def partner_of(user: User):
-    """The partner organisation a signed-in user works for, or None for everyone else."""
-    from partners.models import PartnerUser
-
-    if not user.is_authenticated or not user.is_active:
-        return None
-    link = PartnerUser.objects.select_related("partner").filter(user=user).first()
-    if link is None or not link.partner.active:
-        return None
-    return link.partner
-
-
 def partner_path_allowed(path: str) -> bool:
     """May a partner user request `path`? Only the portal, sign-in and static files."""
     return path.startswith(PARTNER_ALLOWED_PREFIXES)
@@ -342,20 +309,4 @@ def may_be_partner_user(user: User) -> bool:
         or user.is_superuser
         or Membership.objects.filter(user=user).exists()
         or ManagerScope.objects.filter(user=user).exists()
-    )
-
-
-def portal_referrals(partner) -> QuerySet:
-    """Referrals a partner's users may see: to their organisation, while the client's consent
-    for that partner is valid today. Revoked or expired consent: the row simply disappears."""
-    from django.utils import timezone
-
-    from partners.models import Referral
-
-    if partner is None:
-        return Referral.objects.none()
-    return (
-        Referral.objects.for_partner(partner)
-        .with_valid_consent(timezone.localdate())
-        .select_related("client", "service")
     )

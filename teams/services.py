@@ -732,7 +732,7 @@ def team_clients_move(
     if membership is None:
         raise ValidationError({"to_adviser": _("Choose an adviser who belongs to a team.")})
     ids = list(
-        policy.clients_visible_to(moved_by)
+        Client.objects.visible_to(moved_by)
         .filter(team=team, pk__in=list(client_ids))
         .exclude(responsible_adviser=to_adviser, team=membership.team)
         .values_list("pk", flat=True)

@@ -4,7 +4,6 @@ import pytest
 from django.core.management import call_command
 
 from partners.models import Partner, PartnerUser, ServiceType
-from teams.policy import partner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -17,4 +16,4 @@ def test_demo_partners_cover_every_service_type_and_seeding_twice_changes_nothin
     assert types == set(ServiceType.values) - {ServiceType.OTHER}
     link = PartnerUser.objects.get()
     assert link.user.username == "partner" and link.user.check_password("demo")
-    assert partner_of(link.user).name == "Valmennus Oy"
+    assert Partner.objects.of_user(link.user).name == "Valmennus Oy"

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from teams import policy
+from clients.models import Client
+from teams import access, policy
 from tests.conftest import PASSWORD, make_client
 
 from .conftest import make_appointment, make_referral
@@ -44,10 +45,10 @@ def test_portal_shows_the_name_but_never_the_identity_code(
 
 
 def test_access_policy_gives_a_partner_user_nothing(partner_user, client_a):
-    assert not policy.clients_visible_to(partner_user).exists()
+    assert not Client.objects.visible_to(partner_user).exists()
     assert policy.team_ids_visible_to(partner_user) == []
     assert not policy.is_manager(partner_user)
-    assert not policy.can_work_with_client(partner_user, client_a)
+    assert not access.may_work_with(partner_user, client_a)
 
 
 def test_partner_user_is_kept_out_of_adviser_pages(

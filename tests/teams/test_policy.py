@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog
 from audit.services import access_record
+from clients.models import ImportRecord
+from partners.models import Partner, Referral
 from partners.services import consent_revoke
 from reports.models import StoredReport
 from teams import policy
@@ -108,7 +110,7 @@ def test_stored_reports_follow_the_managers_office_or_line(
     )
 
     def seen(user):
-        return set(policy.stored_reports_visible_to(user))
+        return set(StoredReport.objects.visible_to(user))
 
     assert seen(manager) == {of_office}
     assert seen(line_manager) == {of_line}
@@ -186,13 +188,12 @@ def test_access_log_rows_are_those_of_the_managers_teams_and_their_own(
     by_adviser = access_record(clients=[client_a], action=AccessAction.PAGE, user=adviser)
     by_outsider = access_record(clients=[client_a], action=AccessAction.PAGE, user=outsider)
     by_stranger = access_record(clients=[far_client], action=AccessAction.PAGE, user=stranger)
-    assert set(policy.access_logs_visible_to(manager)) == {own, by_adviser, by_outsider}
-    assert set(policy.access_logs_visible_to(other_manager)) == {by_stranger}
+    assert set(AccessLog.objects.visible_to(manager)) == {own, by_adviser, by_outsider}
+    assert set(AccessLog.objects.visible_to(other_manager)) == {by_stranger}
     assert AccessLog.objects.count() == 4
 
 
 def test_import_records_are_the_managers_own(manager, other_manager, lead, admin):
-    from clients.models import ImportRecord
 
     def record(user):
         return ImportRecord.objects.create(
@@ -200,10 +201,10 @@ def test_import_records_are_the_managers_own(manager, other_manager, lead, admin
         )
 
     own, others = record(manager), record(other_manager)
-    assert list(policy.import_records_visible_to(manager)) == [own]
-    assert list(policy.import_records_visible_to(other_manager)) == [others]
-    assert set(policy.import_records_visible_to(admin)) == {own, others}
-    assert not policy.import_records_visible_to(lead).exists()
+    assert list(ImportRecord.objects.visible_to(manager)) == [own]
+    assert list(ImportRecord.objects.visible_to(other_manager)) == [others]
+    assert set(ImportRecord.objects.visible_to(admin)) == {own, others}
+    assert not ImportRecord.objects.visible_to(lead).exists()
 
 
 # --- Partner users --------------------------------------------------------------------------
@@ -212,11 +213,11 @@ def test_import_records_are_the_managers_own(manager, other_manager, lead, admin
 def test_partner_of_is_the_active_organisation_of_a_partner_user(
     partner_user, partner_org, adviser
 ):
-    assert policy.partner_of(partner_user) == partner_org
-    assert policy.partner_of(adviser) is None
+    assert Partner.objects.of_user(partner_user) == partner_org
+    assert Partner.objects.of_user(adviser) is None
     partner_org.active = False
     partner_org.save(update_fields=["active"])
-    assert policy.partner_of(partner_user) is None
+    assert Partner.objects.of_user(partner_user) is None
 
 
 def test_partner_users_may_use_the_portal_and_sign_in_only():
@@ -237,14 +238,14 @@ def test_office_staff_cannot_be_partner_users(adviser, manager, db):
 def test_portal_shows_referrals_to_the_partner_while_consent_is_valid(
     partner_org, other_partner_user, team_a, adviser, client_a
 ):
-    other_org = policy.partner_of(other_partner_user)
+    other_org = Partner.objects.of_user(other_partner_user)
     mine = make_referral(client_a, partner_org, adviser)
     theirs = make_referral(make_client(team_a), other_org, adviser)
-    assert list(policy.portal_referrals(partner_org)) == [mine]
-    assert list(policy.portal_referrals(other_org)) == [theirs]
-    assert list(policy.portal_referrals(None)) == []
+    assert list(Referral.objects.for_portal(partner_org)) == [mine]
+    assert list(Referral.objects.for_portal(other_org)) == [theirs]
+    assert list(Referral.objects.for_portal(None)) == []
     consent_revoke(consent=mine.consent, revoked_by=adviser)
-    assert list(policy.portal_referrals(partner_org)) == []
+    assert list(Referral.objects.for_portal(partner_org)) == []
 
 
 def test_portal_hides_a_referral_once_the_consent_has_expired(
@@ -255,7 +256,7 @@ def test_portal_hides_a_referral_once_the_consent_has_expired(
     consent.valid_until = timezone.localdate() - dt.timedelta(days=1)
     consent.valid_from = consent.valid_until - dt.timedelta(days=10)
     consent.save(update_fields=["valid_from", "valid_until"])
-    assert list(policy.portal_referrals(partner_org)) == []
+    assert list(Referral.objects.for_portal(partner_org)) == []
 
 
 def test_lead_role_is_what_makes_a_team_lead(team_a):
