@@ -59,13 +59,10 @@ from teoffice.db import sql_datetime, sql_table
 
 from . import policy
 from .models import Membership, Role, ServiceLine, Team
+from .names import display_name
 
 TREND_MONTHS = 12
 UNASSIGNED = "unassigned"
-
-
-def display_name(first: str | None, last: str | None, username: str | None) -> str:
-    return f"{first or ''} {last or ''}".strip() or (username or "")
 
 
 def month_start(day: dt.date) -> dt.date:
