@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import access_action_for, access_record
+from clients.rebalance import team_clients_move
 from reports.charts import Series, line_chart, nice_max
 from reports.dashboard.moves import team_activity
 from reports.dashboard.office import OFFICE_SORTS, service_line_overview
@@ -250,7 +251,7 @@ def rebalance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         form.cleaned_data["to_adviser"]
     ]
     try:
-        moved = services.team_clients_move(
+        moved = team_clients_move(
             team=team,
             client_ids=form.cleaned_data["clients"],
             to_adviser=to_adviser,
