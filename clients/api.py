@@ -2,7 +2,7 @@
 
 Access is the pages' access (teams.policy): a caller sees the clients of their own team (an
 adviser or team lead) or of the teams in their scope (a manager); any other id is a 404.
-Creating a client and changing a status need `can_work_with_client` (members of the client's
+Creating a client and changing a status need the gate's `may_work_with` (members of the client's
 team); moving clients follows `can_move_between_teams` inside `clients_reassign`.
 
 The personal identity code is written in full and read back masked (131052-****). The one

@@ -26,7 +26,7 @@ from interviews.choices import AppointmentStatus, DueState
 from interviews.rules import job_search_short
 from plans.views import plan_history
 from teams import access, policy
-from teams.services import display_name
+from teams.names import display_name
 
 from .forms import CaseloadFilterForm, StatusChangeForm
 from .models import Client

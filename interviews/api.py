@@ -1,7 +1,7 @@
 """Interviews, appointments and contact attempts in the REST API.
 
-Reading follows the client's visibility (teams.policy.clients_visible_to); logging an
-interview and booking, moving, cancelling or marking a no-show need `can_work_with_client`
+Reading follows the client's visibility (the gate, teams.access); logging an
+interview and booking, moving, cancelling or marking a no-show need the gate's `may_work_with`
 (members of the client's team). A client the caller may not see is "does not exist" (400 in a
 payload, 404 in a URL). Writes go through interviews.services.
 

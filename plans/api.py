@@ -11,7 +11,8 @@
   applications, newest month first; `POST` records a month's report, or corrects it: one
   report per client and month (a database constraint), 201 when new, 200 when corrected.
 
-Reading follows clients_visible_to; writing needs can_work_with_client.
+Reading and writing go through the gate (teams.access): what the caller may see, and the
+client's team for writes.
 """
 
 from __future__ import annotations

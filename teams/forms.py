@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .services import UNASSIGNED
+from reports.dashboard.rebalance import UNASSIGNED
 
 
 class TargetCaseloadForm(forms.Form):

@@ -12,7 +12,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import access_action_for, access_record
+from clients.rebalance import team_clients_move
 from reports.charts import Series, line_chart, nice_max
+from reports.dashboard.moves import team_activity
+from reports.dashboard.office import OFFICE_SORTS, service_line_overview
+from reports.dashboard.rebalance import (
+    advisers_by_id,
+    move_destinations,
+    move_preview,
+    rebalance_clients,
+)
+from reports.dashboard.rows import suggest_receiver
+from reports.dashboard.team import TeamDashboard, team_dashboard, team_members
 
 from . import policy, services
 from .forms import MoveForm, RebalanceFilterForm, TargetCaseloadForm
@@ -36,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     raise Http404
 
 
-def trend_charts(dashboard: services.TeamDashboard) -> tuple[str, str]:
+def trend_charts(dashboard: TeamDashboard) -> tuple[str, str]:
     labels = [formats.date_format(p.month, "M y") for p in dashboard.trend]
     line_name = str(dashboard.team.service_line)
     first, last = dashboard.trend[0], dashboard.trend[-1]
@@ -87,12 +98,12 @@ def render_dashboard(
     request: HttpRequest, team: Team, *, target_form: TargetCaseloadForm | None = None, status=200
 ) -> HttpResponse:
     today = timezone.localdate()
-    dashboard = services.team_dashboard(team=team, today=today)
+    dashboard = team_dashboard(team=team, today=today)
     coverage_chart, held_chart = trend_charts(dashboard)
     can_manage = policy.can_manage_team(request.user, team)
     if can_manage and target_form is None:
         target_form = TargetCaseloadForm(initial={"target_caseload": team.target_caseload})
-    activity = services.team_activity(team=team, viewer=request.user)
+    activity = team_activity(team=team, viewer=request.user)
     # The activity names moved clients: one access-log row for those shown.
     access_record(
         request=request,
@@ -147,13 +158,12 @@ def target_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _rebalance_context(request: HttpRequest, team: Team) -> dict:
     today = timezone.localdate()
-    rows = services.team_member_rows(team=team, today=today)
-    members = [r for r in services.ordered_rows(rows) if r.is_member]
+    members = team_members(team=team, today=today)
     filter_form = RebalanceFilterForm(
         request.GET or {"which": "overdue"}, members=[(m.key, m.name) for m in members]
     )
     adviser, which = filter_form.values()
-    clients = services.rebalance_clients(team=team, today=today, adviser=adviser, which=which)
+    clients = rebalance_clients(team=team, today=today, adviser=adviser, which=which)
     shown = list(clients[: REBALANCE_LIST_LIMIT + 1])
     access_record(
         request=request,
@@ -169,8 +179,8 @@ def _rebalance_context(request: HttpRequest, team: Team) -> dict:
         "clients": shown[:REBALANCE_LIST_LIMIT],
         "more": len(shown) > REBALANCE_LIST_LIMIT,
         "limit": REBALANCE_LIST_LIMIT,
-        "suggested": services.suggest_receiver(members, exclude=exclude),
-        "destinations": services.move_destinations(user=request.user, team=team),
+        "suggested": suggest_receiver(members, exclude=exclude),
+        "destinations": move_destinations(user=request.user, team=team),
     }
 
 
@@ -190,7 +200,7 @@ def rebalance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _bound_move_form(request: HttpRequest, team: Team) -> tuple[MoveForm, list]:
-    destinations = services.move_destinations(user=request.user, team=team)
+    destinations = move_destinations(user=request.user, team=team)
     return MoveForm(request.POST, destinations=destinations), destinations
 
 
@@ -201,11 +211,11 @@ def rebalance_preview(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_team_for_user(request, pk)
     form, _destinations = _bound_move_form(request, team)
     if form.is_valid():
-        to_adviser = services.advisers_by_id([form.cleaned_data["to_adviser"]]).get(
+        to_adviser = advisers_by_id(ids=[form.cleaned_data["to_adviser"]]).get(
             form.cleaned_data["to_adviser"]
         )
         try:
-            preview = services.move_preview(
+            preview = move_preview(
                 team=team,
                 client_ids=form.cleaned_data["clients"],
                 to_adviser=to_adviser,
@@ -237,11 +247,11 @@ def rebalance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The move was not made: choose the clients and an adviser again.")
         )
         return redirect("teams:rebalance", pk=team.pk)
-    to_adviser = services.advisers_by_id([form.cleaned_data["to_adviser"]])[
+    to_adviser = advisers_by_id(ids=[form.cleaned_data["to_adviser"]])[
         form.cleaned_data["to_adviser"]
     ]
     try:
-        moved = services.team_clients_move(
+        moved = team_clients_move(
             team=team,
             client_ids=form.cleaned_data["clients"],
             to_adviser=to_adviser,
@@ -274,9 +284,9 @@ def office(request: HttpRequest) -> HttpResponse:
     line_id = request.GET.get("line", "")
     line = next((li for li in lines if str(li.pk) == line_id), lines[0])
     sort = request.GET.get("sort", "name")
-    sort = sort if sort in services.OFFICE_SORTS else "name"
+    sort = sort if sort in OFFICE_SORTS else "name"
     descending = request.GET.get("dir") == "desc"
-    rows = services.service_line_overview(
+    rows = service_line_overview(
         line=line, today=timezone.localdate(), sort=sort, descending=descending
     )
     sorts = [

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import Referral, ReferralOutcome, ReferralStatus
-from teams.services import team_dashboard
+from reports.dashboard.team import team_dashboard
 from tests.conftest import make_client
 from tests.partners.conftest import make_referral
 

@@ -13,8 +13,9 @@ from clients.models import Status
 from clients.services import clients_reassign
 from interviews.choices import Channel, Outcome
 from reports.coverage import HELSINKI
+from reports.dashboard.rows import previous_month, suggest_receiver
+from reports.dashboard.team import team_dashboard
 from teams.models import Role
-from teams.services import previous_month, suggest_receiver, team_dashboard
 from tests.conftest import make_user
 
 from .helpers import client_with_history, interview

@@ -4,7 +4,7 @@ The demo office is seeded, then edge cases are added: clients moved between team
 last month's interviews stay with the old team, this month's go with the client), status
 changes out of and back into the cycle, no-shows and cancellations. The SQL below reads the
 tables directly (stored columns for today's state, the Assignment history for the team a
-client had at the end of each month) and shares no code with teams.services,
+client had at the end of each month) and shares no code with reports.dashboard,
 reports.coverage or reports.activity.
 """
 
@@ -26,8 +26,10 @@ from interviews import rules
 from interviews.choices import Channel, Outcome
 from interviews.models import Interview
 from reports.coverage import HELSINKI
+from reports.dashboard.office import service_line_overview
+from reports.dashboard.rows import previous_month
+from reports.dashboard.team import team_dashboard
 from teams.models import Membership, Team
-from teams.services import previous_month, service_line_overview, team_dashboard
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clients.models import Assignment, Client
-from teams.services import move_preview, rebalance_clients, team_activity
+from reports.dashboard.moves import team_activity
+from reports.dashboard.rebalance import move_preview, rebalance_clients
 from tests.conftest import PASSWORD, make_user
 
 from .helpers import client_with_history, interview
