@@ -11,4 +11,5 @@ def membership(request) -> dict:
     return {
         "membership": member,
         "is_manager": policy.is_manager(user),
+        "may_see_reports": policy.may_see_reports(user),
     }
