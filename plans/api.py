@@ -34,7 +34,7 @@ from interviews.choices import Outcome
 from interviews.models import Interview
 from partners.models import ReferralOutcome
 from teams import policy
-from teams.api import (
+from teoffice.api import (
     CLIENT_ID_PARAMETER,
     ClientRecordsViewSet,
     IdFilter,
