@@ -10,7 +10,6 @@ from .models import (
     ClosingReport,
     Consent,
     ContactPerson,
-    Notification,
     Partner,
     PartnerService,
     PartnerUser,
@@ -88,11 +87,3 @@ class ClosingReportAdmin(ClientScopedAdmin):
     client_path = "referral__client"
     list_display = ["referral", "outcome", "filed_at"]
     raw_id_fields = ["referral"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ClientScopedAdmin):
-    client_path = "appointment__client"
-    list_display = ["appointment", "kind", "channel", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind", "channel"]
-    raw_id_fields = ["appointment"]
