@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from interviews.choices import AppointmentStatus, Channel
 from interviews.models import Appointment
+from interviews.services import appointment_book
 from notifications import messages, services, tasks
 from notifications.choices import NotificationStatus
 from notifications.models import Notification
@@ -294,3 +295,20 @@ def test_in_the_embedded_demo_a_failure_is_recorded_without_failing_the_booking(
         tasks.appointment_confirm(appointment.pk)  # must not raise
     row = Notification.objects.get(appointment=appointment)
     assert (row.status, row.attempts) == ("gave_up", 1)
+
+
+def test_booking_through_the_interview_service_sends_the_confirmation(
+    smtp, team_a, adviser, django_capture_on_commit_callbacks
+):
+    person = make_client(team_a, first_name="Aino", email="booked@example.fi", phone="")
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = appointment_book(
+            client=person,
+            adviser=adviser,
+            booked_by=adviser,
+            starts_at=timezone.now() + dt.timedelta(days=2),
+            channel=Channel.PHONE,
+        )
+    assert [m["To"] for m in smtp.messages] == ["booked@example.fi"]
+    row = Notification.objects.get(appointment=appointment)
+    assert (row.kind, row.channel, row.status) == ("confirmation", "email", "sent")
