@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from audit.models import AccessAction
 from interviews.choices import DueState
 from teams import access, policy
-from teams.api import MAX_ID, IdFilter, PolicyViewSet, VisibleRelatedField
+from teoffice.api import MAX_ID, IdFilter, PolicyViewSet, VisibleRelatedField
 
 from . import identity, services
 from .models import Client, Language, Status

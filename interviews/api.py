@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from clients.models import Client
 from teams import access, policy
-from teams.api import (
+from teoffice.api import (
     CLIENT_ID_PARAMETER,
     ClientRecordsViewSet,
     IdFilter,

@@ -24,7 +24,7 @@ from teoffice.signals import history_changed
 from . import rules
 from .choices import AppointmentStatus, InterviewKind, Outcome
 from .models import Appointment, DueRun, Interview
-from .notifications import appointment_confirm
+from .signals import appointment_booked
 
 logger = logging.getLogger(__name__)
 
@@ -209,8 +209,9 @@ def appointment_book(
         place=place,
         video_link=video_link,
     )
-    # The client is told of the booking (e-mail / SMS, from a Celery task after commit).
-    appointment_confirm(appointment.pk)
+    # The client is told of the booking (notifications: e-mail / SMS, from a Celery task after
+    # commit).
+    appointment_booked.send(sender=Appointment, appointment_id=appointment.pk)
     change_record(
         client=client,
         kind=ChangeEventKind.APPOINTMENT_BOOKED,

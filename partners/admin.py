@@ -10,7 +10,6 @@ from .models import (
     ClosingReport,
     Consent,
     ContactPerson,
-    Notification,
     Partner,
     PartnerService,
     PartnerUser,
@@ -87,10 +86,3 @@ class ReferralAdmin(ClientScopedAdmin):
 class ClosingReportAdmin(ClientScopedAdmin):
     list_display = ["referral", "outcome", "filed_at"]
     raw_id_fields = ["referral"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ClientScopedAdmin):
-    list_display = ["appointment", "kind", "channel", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind", "channel"]
-    raw_id_fields = ["appointment"]

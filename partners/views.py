@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import access_action_for, access_record
 from clients.models import Client
+from notifications.models import Notification
 from teams import access, policy
 
 from . import services
@@ -25,7 +26,7 @@ from .forms import (
     PartnerServiceForm,
     ReferralForm,
 )
-from .models import Consent, ContactPerson, Notification, Partner, PartnerService, Referral
+from .models import Consent, ContactPerson, Partner, PartnerService, Referral
 
 
 def _client_for(request: HttpRequest, client_id: int, *, write: bool = False) -> Client:

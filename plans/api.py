@@ -36,7 +36,7 @@ from interviews.choices import Outcome
 from interviews.models import Interview
 from partners.models import ReferralOutcome
 from teams import access
-from teams.api import (
+from teoffice.api import (
     CLIENT_ID_PARAMETER,
     ClientRecordsViewSet,
     IdFilter,

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from interviews.choices import Channel
 from teams import policy
-from teams.api import MAX_ID, api_exception_handler
+from teoffice.api import MAX_ID, api_exception_handler
 
 from . import services
 from .coverage import LEVELS

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from teoffice.api import api_token_issue
+
 from .models import ManagerScope, Membership, Office, ServiceLine, Team
 
 
@@ -43,8 +45,6 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.action(description=_("Issue API tokens for the selected members"))
 def issue_api_tokens(modeladmin, request, queryset):
-    from .api import api_token_issue
-
     for membership in queryset.select_related("user"):
         token = api_token_issue(user=membership.user)
         modeladmin.message_user(

@@ -12,8 +12,6 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -35,17 +33,6 @@ def profile_language_set(*, user, language: str) -> UserProfile:
         user=user, defaults={"language": language}
     )
     return profile
-
-
-@receiver(user_logged_in, dispatch_uid="teoffice.i18n.remember_language")
-def _remember_language(sender, request, user, **kwargs) -> None:
-    if request is None or not hasattr(request, "session"):
-        return
-    language = UserProfile.objects.filter(user=user).values_list("language", flat=True).first()
-    if language:
-        request.session[SESSION_KEY] = language
-    else:
-        request.session.pop(SESSION_KEY, None)
 
 
 class ProfileLanguageMiddleware:

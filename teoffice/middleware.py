@@ -8,8 +8,6 @@ import time
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from .logging import bind, current_user_id
@@ -81,10 +79,3 @@ class SessionRenewMiddleware:
             if now - session.get(self.KEY, 0) >= settings.SESSION_RENEW_SECONDS:
                 session[self.KEY] = now  # modified: saved with a fresh expiry
         return self.get_response(request)
-
-
-@receiver(user_logged_in, dispatch_uid="teoffice.session_renewed_at_sign_in")
-def _renewed_at_sign_in(sender, request, user, **kwargs) -> None:
-    """Signing in saves the session with a fresh expiry: that counts as its renewal."""
-    if request is not None and hasattr(request, "session"):
-        request.session[SessionRenewMiddleware.KEY] = int(time.time())

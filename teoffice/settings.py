@@ -58,10 +58,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "teoffice",
     "teams",
     "clients",
     "interviews",
     "plans",
+    "notifications",
     "reports",
     "partners",
     "audit",
@@ -368,8 +370,10 @@ if env("MAIL_HOST"):  # the SMTP backend's options for client confirmations and 
         "timeout": int(env("MAIL_TIMEOUT", "10")),
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@teoffice.invalid")
-# Client text messages: a dotted path to a class with send(*, to, text) (partners/sms.py).
-SMS_GATEWAY = env("SMS_GATEWAY", "partners.sms.ConsoleSmsGateway")
+# Client text messages: a dotted path to a class with send(*, to, text) (notifications/sms.py).
+SMS_GATEWAY = env("SMS_GATEWAY", "notifications.sms.ConsoleSmsGateway")
+if SMS_GATEWAY.startswith("partners.sms."):  # the gateways' module until they moved: still works
+    SMS_GATEWAY = "notifications.sms." + SMS_GATEWAY.removeprefix("partners.sms.")
 
 # Structured logs (teoffice/logging.py): JSON lines in production, text in development; every
 # line has request_id and user_id; identity codes are masked as a safety net.

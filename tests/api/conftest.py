@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from teams.api import api_token_issue
+from teoffice.api import api_token_issue
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from interviews import rules
 from interviews.models import ContactAttempt, ContactResult
 from interviews.services import contact_attempt_record, job_search_report_record
 from plans.models import JobSearchReport
-from teams.api import MAX_ID
+from teoffice.api import MAX_ID
 from tests.conftest import make_client
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from teams.api import api_token_issue
+from teoffice.api import api_token_issue
 from tests.browser.conftest import (  # noqa: F401 (fixtures)
     CHROMIUM,
     browser_context_args,

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from teams.api import api_token_issue
+from teoffice.api import api_token_issue
 
 MAX_EXAMPLES = 10
 

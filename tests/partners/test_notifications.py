@@ -14,12 +14,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from interviews import notifications
 from interviews.choices import AppointmentStatus, Channel
 from interviews.models import Appointment
-from interviews.tasks import NOTIFY_MAX_RETRIES, appointment_reminders_send, notification_deliver
-from partners.models import Notification, NotificationStatus
-from partners.sms import TestSmsGateway
+from interviews.services import appointment_book
+from notifications import messages, services, tasks
+from notifications.choices import NotificationStatus
+from notifications.models import Notification
+from notifications.sms import TestSmsGateway
+from notifications.tasks import (
+    NOTIFY_MAX_RETRIES,
+    appointment_reminders_send,
+    notification_deliver,
+)
 from tests.conftest import make_client
 
 from .conftest import free_port, make_appointment
@@ -76,7 +82,7 @@ def celery_retries_run_in_process():
 
 @pytest.fixture
 def sms(settings):
-    settings.SMS_GATEWAY = "partners.sms.TestSmsGateway"
+    settings.SMS_GATEWAY = "notifications.sms.TestSmsGateway"
     TestSmsGateway.reset()
     yield TestSmsGateway
     TestSmsGateway.reset()
@@ -101,7 +107,7 @@ def test_booking_confirmation_goes_by_email_and_sms_in_finnish_with_the_place(
         person, adviser, starts_at=timezone.make_aware(dt.datetime(2030, 12, 3, 10, 0))
     )
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.appointment_confirm(appointment.pk)
+        tasks.appointment_confirm(appointment.pk)
 
     assert len(smtp.messages) == 1
     message = smtp.messages[0]
@@ -132,7 +138,7 @@ def test_swedish_client_gets_swedish_text_with_the_video_link(smtp, team_a, advi
     )
     notification_deliver.apply(
         args=[
-            notifications.notifications_prepare(
+            services.notifications_prepare(
                 appointments=Appointment.objects.filter(pk=appointment.pk), kind="reminder"
             )[0]
         ]
@@ -147,7 +153,7 @@ def test_swedish_client_gets_swedish_text_with_the_video_link(smtp, team_a, advi
 
 
 def test_english_text_for_a_client_with_another_language_and_a_phone_appointment():
-    person_texts = notifications.TEXTS[notifications.message_language("other")]
+    person_texts = messages.TEXTS[messages.message_language("other")]
     assert person_texts["greeting"] == "Hello {name},"
 
 
@@ -188,7 +194,7 @@ def test_reminder_run_sends_tomorrows_appointments_once_however_often_it_runs(
 def test_failed_sending_is_retried_and_sent_exactly_once(smtp, team_a, adviser):
     smtp.refuse_next = 2
     appointment = make_appointment(make_client(team_a, email="retry@example.fi"), adviser)
-    [notification_id] = notifications.notifications_prepare(
+    [notification_id] = services.notifications_prepare(
         appointments=Appointment.objects.filter(pk=appointment.pk), kind="confirmation"
     )
     result = notification_deliver.apply(args=[notification_id])
@@ -206,7 +212,7 @@ def test_a_failure_after_every_retry_is_shown_to_the_adviser(client, smtp, team_
     smtp.refuse_next = 100
     person = make_client(team_a, email="down@example.fi")
     appointment = make_appointment(person, adviser)
-    [notification_id] = notifications.notifications_prepare(
+    [notification_id] = services.notifications_prepare(
         appointments=Appointment.objects.filter(pk=appointment.pk), kind="confirmation"
     )
     assert notification_deliver.apply(args=[notification_id]).get() == "gave_up"
@@ -223,7 +229,7 @@ def test_a_failure_after_every_retry_is_shown_to_the_adviser(client, smtp, team_
 def test_sms_gateway_failures_are_retried_too(sms, team_a, adviser):
     sms.fail_next = 1
     appointment = make_appointment(make_client(team_a, phone="+358409998888"), adviser)
-    [notification_id] = notifications.notifications_prepare(
+    [notification_id] = services.notifications_prepare(
         appointments=Appointment.objects.filter(pk=appointment.pk), kind="confirmation"
     )
     assert notification_deliver.apply(args=[notification_id]).get() == "sent"
@@ -234,7 +240,7 @@ def test_sms_gateway_failures_are_retried_too(sms, team_a, adviser):
 def test_a_client_with_no_contact_detail_is_skipped_with_a_note(client, smtp, team_a, adviser):
     person = make_client(team_a, email="", phone="")
     appointment = make_appointment(person, adviser)
-    ids = notifications.notifications_prepare(
+    ids = services.notifications_prepare(
         appointments=Appointment.objects.filter(pk=appointment.pk), kind="confirmation"
     )
     assert ids == []
@@ -248,7 +254,7 @@ def test_a_client_with_no_contact_detail_is_skipped_with_a_note(client, smtp, te
 
 def test_an_appointment_cancelled_before_sending_is_not_sent(smtp, team_a, adviser):
     appointment = make_appointment(make_client(team_a, email="x@example.fi"), adviser)
-    [notification_id] = notifications.notifications_prepare(
+    [notification_id] = services.notifications_prepare(
         appointments=Appointment.objects.filter(pk=appointment.pk), kind="confirmation"
     )
     Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
@@ -258,7 +264,7 @@ def test_an_appointment_cancelled_before_sending_is_not_sent(smtp, team_a, advis
 
 def _prepare_queries() -> int:
     with CaptureQueriesContext(connection) as ctx:
-        notifications.reminders_queue()
+        tasks.reminders_queue()
     return len(ctx)
 
 
@@ -286,6 +292,23 @@ def test_in_the_embedded_demo_a_failure_is_recorded_without_failing_the_booking(
     smtp.refuse_next = 1
     appointment = make_appointment(make_client(team_a, email="demo@example.fi"), adviser)
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.appointment_confirm(appointment.pk)  # must not raise
+        tasks.appointment_confirm(appointment.pk)  # must not raise
     row = Notification.objects.get(appointment=appointment)
     assert (row.status, row.attempts) == ("gave_up", 1)
+
+
+def test_booking_through_the_interview_service_sends_the_confirmation(
+    smtp, team_a, adviser, django_capture_on_commit_callbacks
+):
+    person = make_client(team_a, first_name="Aino", email="booked@example.fi", phone="")
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = appointment_book(
+            client=person,
+            adviser=adviser,
+            booked_by=adviser,
+            starts_at=timezone.now() + dt.timedelta(days=2),
+            channel=Channel.PHONE,
+        )
+    assert [m["To"] for m in smtp.messages] == ["booked@example.fi"]
+    row = Notification.objects.get(appointment=appointment)
+    assert (row.kind, row.channel, row.status) == ("confirmation", "email", "sent")

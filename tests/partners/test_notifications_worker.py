@@ -13,10 +13,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
-from interviews import notifications
 from interviews.models import Appointment
-from interviews.tasks import notification_deliver
-from partners.models import Notification
+from notifications.models import Notification
+from notifications.services import notifications_prepare
+from notifications.tasks import notification_deliver
 from tests.conftest import make_client
 
 from .conftest import free_port, make_appointment
@@ -78,7 +78,7 @@ def test_real_worker_sends_a_confirmation_once_even_when_the_task_arrives_twice(
 ):
     inbox, _port = smtp_server
     appointment = make_appointment(make_client(team_a, email="worker@example.fi"), adviser)
-    [notification_id] = notifications.notifications_prepare(
+    [notification_id] = notifications_prepare(
         appointments=Appointment.objects.filter(pk=appointment.pk), kind="confirmation"
     )
     notification_deliver.apply_async(args=[notification_id], queue=mail_worker)

@@ -158,7 +158,7 @@ def test_panel_query_count_does_not_grow_with_referrals_consents_and_messages(
     client, team_a, partner_org, adviser, partner_user
 ):
     from interviews.models import Appointment
-    from interviews.notifications import notifications_prepare
+    from notifications.services import notifications_prepare
 
     someone = make_client(team_a, email="a@example.fi", phone="+358401234567")
     make_referral(someone, partner_org, adviser)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from teams.api import api_token_issue
+from teoffice.api import api_token_issue
 
 
 class Command(BaseCommand):
