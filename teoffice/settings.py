@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "reports",
     "partners",
     "audit",
+    "importing",
     "axes",
 ]
 

@@ -9,9 +9,9 @@ import random
 import pytest
 
 from clients.demo import seed_demo
-from clients.importer import import_check, import_run
 from clients.models import Client, Status
 from clients.rows import CLIENT_COLUMNS, ClientRowBuilder
+from importing.services import import_check, import_run
 from interviews import rules
 from interviews.models import OfficeRuleSet
 from interviews.services import due_states_refresh
