@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "partners",
     "audit",
     "importing",
+    "tools",
     "axes",
 ]
 

@@ -19,7 +19,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from clients.demo import seed_demo
 from clients.models import Client, Status
 from clients.services import client_status_change, clients_reassign
 from interviews import rules
@@ -28,6 +27,7 @@ from interviews.models import Interview
 from reports.coverage import HELSINKI
 from teams.models import Membership, Team
 from teams.services import previous_month, service_line_overview, team_dashboard
+from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db
 
