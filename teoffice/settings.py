@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "reports",
     "partners",
     "audit",
+    "importing",
+    "tools",
     "axes",
 ]
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("language/", i18n.language_set, name="set_language"),
     path("accessibility/", i18n.accessibility_statement, name="accessibility"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("clients/import/", include("clients.import_urls")),
+    path("clients/import/", include("importing.urls")),
     path("clients/", include("clients.urls")),
     path("interviews/", include("interviews.urls")),
     path("teams/", include("teams.urls")),

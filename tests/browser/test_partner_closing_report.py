@@ -105,9 +105,9 @@ def test_done_when_on_the_demo_office_referral_from_the_interview_to_the_coverag
     """Issue 8's "done when": on the demo office the adviser refers a consenting client to the
     demo coaching partner from the interview form, the partner user accepts and later files a
     closing report, the adviser sees it, and the outcome appears in the coverage report."""
-    from clients.demo import seed_demo
     from clients.models import Client, Status
-    from partners.demo import seed_partners
+    from tools.demo.office import seed_demo
+    from tools.demo.partners import seed_partners
 
     today = timezone.localdate()
     seed_demo(clients=120, seed=8, today=today, password="demo")

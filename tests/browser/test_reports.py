@@ -9,8 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from clients.demo import seed_demo
 from reports.services import coverage_report, previous_quarter
+from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from clients.importer import import_check
 from clients.models import ImportRecord
+from importing.services import import_check
 from teams.models import ManagerScope
 from tests.conftest import make_code, make_user
 

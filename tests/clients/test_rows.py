@@ -8,15 +8,15 @@ import random
 
 import pytest
 
-from clients.demo import seed_demo
-from clients.importer import import_check, import_run
 from clients.models import Client, Status
 from clients.rows import CLIENT_COLUMNS, ClientRowBuilder
+from importing.services import import_check, import_run
 from interviews import rules
 from interviews.models import OfficeRuleSet
 from interviews.services import due_states_refresh
 from teams.models import Office
 from tests.conftest import make_code
+from tools.demo.office import seed_demo
 
 TODAY = dt.date(2026, 11, 25)
 SWITCH = dt.date(2026, 3, 2)  # the office moves to the Nordic model in the seeded history

@@ -6,12 +6,12 @@ import hashlib
 import pytest
 from django.core.management import call_command
 
-from clients.demo import seed_demo
 from clients.models import Client
 from interviews.models import Appointment, Interview
 from interviews.services import due_states_refresh
 from plans.models import PlanAction, PlanVersion
 from teams.models import Membership, Office
+from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 25)

@@ -17,8 +17,8 @@ from django.db import connection
 from django.urls import reverse
 
 from audit.services import access_record
-from clients.demo import seed_demo
 from clients.models import Client
+from tools.demo.office import seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARIES = ("pg_dump", "pg_restore", "createdb", "dropdb")

@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients import identity
-from clients.importer import (
+from clients.models import Client, ImportRecord, Status, StatusChange
+from importing.services import (
     ImportRejected,
     clients_import_process,
     import_check,
     import_run,
 )
-from clients.models import Client, ImportRecord, Status, StatusChange
 from interviews import rules
 from interviews.models import Interview
 from plans.models import PlanVersion
@@ -168,7 +168,7 @@ def test_an_address_too_long_for_the_column_is_a_rejected_row(manager, team_a):
 
 
 def test_import_is_all_or_nothing_when_a_late_row_is_bad(manager, team_a, monkeypatch):
-    monkeypatch.setattr("clients.importer.BATCH_SIZE", 100)
+    monkeypatch.setattr("importing.staging.BATCH_SIZE", 100)
     rows = [row() for _ in range(999)] + [row(status="retired")]
     with pytest.raises(ImportRejected):
         clients_import_process(user=manager, content=csv_bytes(rows), file_name="x.csv", write=True)
@@ -178,11 +178,11 @@ def test_import_is_all_or_nothing_when_a_late_row_is_bad(manager, team_a, monkey
 
 def test_import_is_all_or_nothing_when_the_database_refuses_a_row(manager, team_a, monkeypatch):
     """A row that passed the check but collides at write time (e.g. another import won)."""
-    monkeypatch.setattr("clients.importer.BATCH_SIZE", 10)
+    monkeypatch.setattr("importing.staging.BATCH_SIZE", 10)
     rows = [row() for _ in range(30)]
     record = check(manager, csv_bytes(rows))
     make_client(team_a, personal_identity_code=rows[25][0])  # appears after the check...
-    monkeypatch.setattr("clients.importer._mark_existing", lambda cursor: None)  # ...not seen
+    monkeypatch.setattr("importing.staging._mark_existing", lambda cursor: None)  # ...not seen
     with pytest.raises(ImportRejected, match="refused"):
         import_run(record=record, user=manager)
     assert Client.objects.count() == 1
@@ -388,7 +388,7 @@ def test_missing_file_re_renders_the_form_with_an_error(manager, client):
 
 
 def test_import_queries_do_not_grow_with_rows(manager, team_a, monkeypatch):
-    monkeypatch.setattr("clients.importer.BATCH_SIZE", 1000)
+    monkeypatch.setattr("importing.staging.BATCH_SIZE", 1000)
 
     def queries(n: int) -> int:
         with CaptureQueriesContext(connection) as ctx:

@@ -10,13 +10,13 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clients.demo import seed_demo
 from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import Outcome
 from interviews.models import Interview
 from reports.coverage import HELSINKI, Figures, coverage_by_month, coverage_on, month_ends
 from tests.conftest import make_client, make_interview
+from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -12,10 +12,10 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from clients.demo import seed_demo
 from clients.models import Client
 from reports.services import CHANNELS, columns, coverage_report
 from teams.models import Team
+from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db
 Q3 = {"period": "quarter", "quarter": "2026-Q3"}

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clients.demo import seed_demo
 from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Channel, Outcome
@@ -29,6 +28,7 @@ from reports.services import (
 )
 from teams.models import Team
 from tests.conftest import make_client, make_interview, make_user
+from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -148,9 +148,9 @@ def test_done_when_a_manager_switches_the_demo_office_on_the_page(db, client, se
     deadline and history, and past coverage stays as it was."""
     from django.urls import reverse
 
-    from clients.demo import seed_demo
     from interviews.models import Interview
     from teams.models import Membership, Office
+    from tools.demo.office import seed_demo
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with at(D(2026, 6, 10)):

@@ -19,7 +19,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from clients.demo import seed_demo
 from clients.models import Client, Status
 from clients.services import client_status_change, clients_reassign
 from interviews import rules
@@ -30,6 +29,7 @@ from reports.dashboard.office import service_line_overview
 from reports.dashboard.rows import previous_month
 from reports.dashboard.team import team_dashboard
 from teams.models import Membership, Team
+from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db
 

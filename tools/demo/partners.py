@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import ContactPerson, Partner, PartnerService, PartnerUser, ServiceType
+from partners.models import ContactPerson, Partner, PartnerService, PartnerUser, ServiceType
 
 DEMO_PARTNERS = [
     (

@@ -5,9 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from teoffice.bench import Bench
-
-SECTIONS = ["due_engine", "pages", "exports", "http"]
+from tools.bench.core import Bench
+from tools.bench.runner import SECTIONS, bench_run
 
 
 class Command(BaseCommand):
@@ -20,14 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("--fresh", action="store_true", help="Rebuild the bench database.")
         parser.add_argument("--requests", type=int, default=30)
         parser.add_argument("--http-seconds", type=int, default=10)
-        parser.add_argument("--only", nargs="*", choices=SECTIONS, default=SECTIONS)
+        parser.add_argument("--only", nargs="*", choices=list(SECTIONS), default=list(SECTIONS))
 
     def handle(self, *args, clients, out, fresh, requests, http_seconds, only, **options):
         bench = Bench(
             clients=clients, requests=requests, http_seconds=http_seconds, log=self.stdout.write
         )
         try:
-            results = bench.run(reuse=not fresh, sections=only)
+            results = bench_run(bench, reuse=not fresh, sections=only)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         text = json.dumps(results, indent=2, default=str)

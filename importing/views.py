@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.models import ImportRecord
 from teams import policy
 
-from .importer import MAX_FILE_BYTES, ImportRejected, import_check, import_run
-from .models import ImportRecord
+from .parsing import MAX_FILE_BYTES
+from .services import ImportRejected, import_check, import_run
 
 
 class ImportFileForm(forms.Form):

@@ -4,8 +4,10 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from clients.demo import is_seeded, seed_demo
 from interviews import rulesets
+from reports.coverage import coverage_snapshots_refresh
+from tools.demo.office import is_seeded, seed_demo
+from tools.demo.partners import seed_partners
 
 
 class Command(BaseCommand):
@@ -40,9 +42,6 @@ class Command(BaseCommand):
             progress=lambda msg: self.stdout.write(f"  … {msg}"),
         )
         seconds = time.perf_counter() - started
-        from partners.demo import seed_partners
-        from reports.coverage import coverage_snapshots_refresh
-
         seed_partners(password=password)
 
         kept = coverage_snapshots_refresh()

@@ -1,4 +1,4 @@
-"""Bulk import of clients from a CSV or XLSX file (see clients/importer.py, docs/operations.md)."""
+"""Bulk import of clients from a CSV or XLSX file (see importing/, docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from clients.importer import ImportRejected, import_check, import_run
 from clients.models import ImportRecord
+from importing.services import ImportRejected, import_check, import_run
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from partners.demo import DEMO_PARTNER_USERNAME, seed_partners
+from tools.demo.partners import DEMO_PARTNER_USERNAME, seed_partners
 
 
 class Command(BaseCommand):
