@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from audit.models import AccessAction
 from interviews.choices import Outcome
 from interviews.models import Interview
+from interviews.rules import month_start
 from partners.models import ReferralOutcome
 from teams import policy
 from teams.api import (
@@ -51,7 +52,7 @@ from .models import (
     PlanAction,
     PlanVersion,
 )
-from .services import ActionInput, PlanInput, plan_revise
+from .services import ActionInput, PlanInput, job_search_report_record, plan_revise
 
 
 class PlanActionSerializer(serializers.ModelSerializer):
@@ -380,9 +381,6 @@ class JobSearchReportViewSet(ClientRecordsViewSet):
         )
 
     def create(self, request, *args, **kwargs):
-        from interviews.rules import month_start
-        from interviews.services import job_search_report_record
-
         client = self.get_client()
         self.require_work_with(
             client, _("Only members of the client's team can record its job-search reports.")
