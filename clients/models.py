@@ -106,7 +106,8 @@ class Client(models.Model):
         verbose_name=_("responsible adviser"),
     )
 
-    # Kept up to date by interviews.services and the due engine (interviews/rules.py).
+    # Kept up to date by clients.services.client_due_refresh and the due engine
+    # (interviews.services.due_engine), by the interview rule (interviews.rules).
     last_held_on = models.DateField(_("last interview held on"), null=True, blank=True)
     last_channel = models.CharField(
         _("channel of last interview"), max_length=16, choices=Channel.choices, blank=True

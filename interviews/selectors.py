@@ -1,6 +1,6 @@
 """Reads of the interview domain that build pages: the caseload (the clients by when their
 next interview is due, with counts per due state and the month's job-search figures) and
-the missed contacts of a period."""
+the missed contacts of a period, and the appointments booked for the next days."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, QuerySet
+from django.utils import timezone
 
 from clients.models import Client
 from plans.selectors import with_job_search_figures
 
-from .choices import DueState
-from .models import ContactAttempt
+from .choices import AppointmentStatus, DueState
+from .models import Appointment, ContactAttempt
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -79,4 +80,22 @@ def missed_contacts(
         .between(start, end)
         .select_related("client", "adviser")
         .order_by("attempted_at", "id")
+    )
+
+
+def upcoming_appointments(
+    *, clients: QuerySet[Client], today: dt.date, days: int
+) -> QuerySet[Appointment]:
+    """The booked appointments of these clients from the start of `today` for `days` days,
+    in time order."""
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return (
+        Appointment.objects.filter(
+            client__in=clients,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=days),
+        )
+        .select_related("client", "adviser")
+        .order_by("starts_at", "id")
     )

@@ -23,9 +23,9 @@ from plans.services import PlanConflict
 from teams import policy
 
 from . import services
-from .choices import AppointmentStatus
 from .forms import AppointmentForm, InterviewLogForms
 from .models import Appointment
+from .selectors import upcoming_appointments
 
 UPCOMING_DAYS = (1, 7, 14, 30, 90)
 
@@ -257,17 +257,10 @@ def appointments(request: HttpRequest) -> HttpResponse:
         days = 7
     if days not in UPCOMING_DAYS:
         days = 7
-    today = timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     rows = list(
-        Appointment.objects.filter(
-            client__in=policy.clients_visible_to(request.user),
-            status=AppointmentStatus.BOOKED,
-            starts_at__gte=start,
-            starts_at__lt=start + dt.timedelta(days=days),
+        upcoming_appointments(
+            clients=policy.clients_visible_to(request.user), today=timezone.localdate(), days=days
         )
-        .select_related("client", "adviser")
-        .order_by("starts_at", "id")
     )
     access_record(
         request=request, clients=[a.client_id for a in rows], action=access_action_for(request)
