@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interviews.choices import Channel, DueState
+from plans.selectors import fallen_short
 
 from . import identity
 from .models import ClientQuerySet, Status
@@ -89,7 +90,7 @@ class CaseloadFilterForm(forms.Form):
         for word in (data.get("q") or "").split():
             clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
         if data.get("job_search"):
-            clients = clients.fallen_short(timezone.localdate())
+            clients = fallen_short(clients=clients, month=timezone.localdate())
         if code := data.get("code"):
             clients = clients.filter(personal_identity_code=code)
         if "code" in self.errors:

@@ -19,27 +19,13 @@ from django.db.models.functions import (
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from interviews import rules
 from interviews.choices import Channel, DueState
 from teams import access, policy
 from teams.models import Team
 
 from . import identity
-
-
-class Language(models.TextChoices):
-    FI = "fi", _("Finnish")
-    SV = "sv", _("Swedish")
-    EN = "en", _("English")
-    OTHER = "other", _("Other")
-
-
-class Status(models.TextChoices):
-    UNEMPLOYED = "unemployed", _("Unemployed")
-    LAID_OFF = "laid_off", _("Laid off")
-    PART_TIME = "part_time", _("Part-time employed")
-    IN_SERVICE = "in_service", _("In a service")
-    EMPLOYED = "employed", _("Employed")
-    NOT_JOB_SEEKER = "not_job_seeker", _("No longer a job seeker")
+from .choices import Language, Status
 
 
 def _hetu_int(start: int, length: int):
@@ -89,25 +75,6 @@ class ClientQuerySet(models.QuerySet):
     def with_list_columns(self) -> ClientQuerySet:
         return self.select_related("team", "responsible_adviser")
 
-    def with_job_search(self, month: dt.date) -> ClientQuerySet:
-        """Annotated, in the same query, with the job-search obligation of `month`'s plan
-        (js_obligation: applications a month, None when there is none to follow up), the
-        applications reported for that month (js_reported) and whether the client fell
-        short (js_short). The rule is interviews.rules.with_job_search."""
-        from interviews import rules
-
-        return rules.with_job_search(self, month)
-
-    def with_job_search_figures(self, month: dt.date) -> ClientQuerySet:
-        """js_obligation and js_reported alone (see with_job_search), for showing them."""
-        from interviews import rules
-
-        return rules.with_job_search_figures(self, month)
-
-    def fallen_short(self, month: dt.date) -> ClientQuerySet:
-        """The clients who reported fewer applications for `month` than their obligation."""
-        return self.with_job_search(month).filter(js_short=True)
-
 
 class Client(models.Model):
     client_path = ""  # how the gate (teams.access) finds the client
@@ -146,7 +113,8 @@ class Client(models.Model):
         verbose_name=_("responsible adviser"),
     )
 
-    # Kept up to date by interviews.services and the due engine (interviews/rules.py).
+    # Kept up to date by clients.services.client_due_refresh and the due engine
+    # (interviews.services.due_engine), by the interview rule (interviews.rules).
     last_held_on = models.DateField(_("last interview held on"), null=True, blank=True)
     last_channel = models.CharField(
         _("channel of last interview"), max_length=16, choices=Channel.choices, blank=True
@@ -237,8 +205,6 @@ class Client(models.Model):
         return identity.mask(self.personal_identity_code)
 
     def due_state_on(self, today: dt.date) -> DueState:
-        from interviews import rules
-
         return rules.due_state(self.next_due_date, today)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from interviews import rules, rulesets
 
 from . import identity
+from .selectors import office_schedules
 
 # The columns of clients_client a new client is written with, in row() order.
 CLIENT_COLUMNS = [
@@ -74,25 +75,18 @@ class ClientRowBuilder:
     @classmethod
     def for_offices(cls, office_ids: Iterable[int], *, today: dt.date) -> ClientRowBuilder:
         """The builder for clients of these offices: their rule sets in one query."""
-        from interviews.models import OfficeRuleSet
-
-        schedules: dict[int, rulesets.Schedule] = {office_id: [] for office_id in office_ids}
-        for office_id, start, code in OfficeRuleSet.objects.filter(
-            office_id__in=list(schedules)
-        ).values_list("office_id", "effective_from", "code"):
-            schedules[office_id].append((start, code))
-        return cls(today=today, schedules=schedules)
+        return cls(today=today, schedules=office_schedules(office_ids=office_ids))
 
     def next_due_date(
         self, office_id: int, *, status: str, status_since: dt.date, last_held_on: dt.date | None
     ) -> dt.date | None:
-        """rules.next_due_date() under the office's schedule (the tests hold them equal)."""
-        if not rules.must_be_interviewed(status):
-            return None
-        office = self._offices.get(office_id, self._default)
-        if last_held_on is not None and last_held_on >= status_since:
-            return rules.due_after_held(office.in_force(last_held_on), status_since, last_held_on)
-        return rules.first_due(office.in_force(status_since), status_since)
+        """rules.next_due_date() under the office's schedule, resolved once."""
+        return rules.next_due_date_by(
+            self._offices.get(office_id, self._default).in_force,
+            status=status,
+            status_since=status_since,
+            last_held_on=last_held_on,
+        )
 
     def row(
         self,

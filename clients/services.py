@@ -1,4 +1,5 @@
-"""Writes to clients: creation, status changes and moving clients between advisers."""
+"""Writes to clients: creation, status changes, the due columns and moving clients between
+advisers."""
 
 from __future__ import annotations
 
@@ -14,12 +15,31 @@ from django.utils.translation import gettext as _
 
 from audit.models import ChangeEvent, ChangeEventKind
 from audit.services import change_record, changes_between, changes_record, field_labels
+from interviews import rules
 from teams.models import Membership, Team
 from teams.policy import can_move_between_teams
 from teoffice.signals import history_changed
 
 from . import identity
 from .models import Assignment, Client, Status, StatusChange
+from .selectors import office_schedule_of_team
+
+
+def client_due_refresh(*, client: Client, today: dt.date | None = None) -> None:
+    """Recompute one client's next-due date and due state at once (not only nightly), from
+    its status and its last held interview as the client row has them (the caller sets
+    last_held_on and last_channel), under the rule sets of its office."""
+    today = today or timezone.localdate()
+    client.next_due_date = rules.next_due_date(
+        status=client.status,
+        status_since=client.status_since,
+        last_held_on=client.last_held_on,
+        schedule=office_schedule_of_team(team_id=client.team_id),
+    )
+    client.due_state = rules.due_state(client.next_due_date, today)
+    client.save(
+        update_fields=["last_held_on", "last_channel", "next_due_date", "due_state", "updated_at"]
+    )
 
 
 @transaction.atomic
@@ -39,8 +59,6 @@ def client_create(
     address: str = "",
     created_by: AbstractBaseUser | None = None,
 ) -> Client:
-    from interviews.services import client_due_refresh
-
     code = identity.normalize(personal_identity_code)
     identity.validate_hetu(code)
     registered_on = registered_on or timezone.localdate()
@@ -92,8 +110,6 @@ def client_status_change(
     changed_by: AbstractBaseUser,
 ) -> Client:
     """Change the job-seeker status; the due date follows from the rule for the new status."""
-    from interviews.services import client_due_refresh
-
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status.")})
     if effective_on > timezone.localdate():

@@ -7,8 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +22,8 @@ from audit.models import AccessAction
 from audit.services import access_action_for, access_record
 from interviews.choices import AppointmentStatus, DueState
 from interviews.rules import job_search_short
-from plans.views import plan_history
+from interviews.selectors import caseload_page
+from plans.selectors import plan_history
 from teams import access, policy
 from teams.names import display_name
 
@@ -33,8 +32,6 @@ from .models import Client
 from .services import client_status_change
 
 access_log = logging.getLogger("teoffice.access")
-
-PAGE_SIZE = 50
 
 
 def get_client_for_user(request: HttpRequest, pk: int, *, log: bool = True) -> Client:
@@ -87,22 +84,14 @@ def caseload(request: HttpRequest) -> HttpResponse:
     """The team's clients, most urgent first, with combinable filters and counts per state."""
     form = CaseloadFilterForm(request.GET, advisers=team_advisers(request.user))
     visible = Client.objects.visible_to(request.user)
-    filtered = form.filter_without_due_state(visible, request.user)
-    # Grouped by due state: the (team, due state, next due) index answers it without the rows.
-    counts = dict.fromkeys(DueState.values, 0)
-    counts.update(filtered.order_by().values_list("due_state").annotate(n=Count("*")))
-    clients = form.filter_due_state(filtered)
-    if "js_obligation" not in clients.query.annotations:  # not already there from the filter
-        # Subqueries in the SELECT list: evaluated for the page's rows only (after LIMIT).
-        clients = clients.with_job_search_figures(timezone.localdate())
-    # Plain values, not model instances: the table shows these columns and nothing else.
-    clients = clients.order_by(F("next_due_date").asc(nulls_last=True), "id").values_list(
-        *CASELOAD_COLUMNS, named=True
+    today = timezone.localdate()
+    result = caseload_page(
+        clients=form.filter_without_due_state(visible, request.user),
+        due_state=form.cleaned_data.get("due_state") or "",
+        page_number=request.GET.get("page"),
+        today=today,
     )
-    paginator = Paginator(clients, PAGE_SIZE)
-    chosen = form.cleaned_data.get("due_state")
-    paginator.count = counts[chosen] if chosen else sum(counts.values())  # no COUNT query
-    page = paginator.get_page(request.GET.get("page"))
+    page, counts = result.page, result.counts
     # One access-log row for the clients this page shows (the list is loaded here, once).
     access_record(request=request, clients=[c.pk for c in page], action=access_action_for(request))
     due_counts = [
@@ -114,28 +103,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": _caseload_rows(page.object_list),
         "due_counts": due_counts,
-        "today": timezone.localdate(),
+        "today": today,
     }
     template = "clients/caseload.html#results" if wants_fragment(request) else None
     return render(request, template or "clients/caseload.html", context)
-
-
-CASELOAD_COLUMNS = (
-    "pk",
-    "last_name",
-    "first_name",
-    "due_state",
-    "next_due_date",
-    "last_held_on",
-    "last_channel",
-    "status",
-    "responsible_adviser_id",
-    "responsible_adviser__first_name",
-    "responsible_adviser__last_name",
-    "responsible_adviser__username",
-    "js_reported",
-    "js_obligation",
-)
 
 
 @functools.lru_cache(maxsize=16)
@@ -235,7 +206,7 @@ def _timeline(client: Client) -> tuple[list[dict], list]:
 
 def _detail_context(request: HttpRequest, client: Client, **extra) -> dict:
     timeline, booked = _timeline(client)
-    history = plan_history(client)
+    history = plan_history(client=client)
     return {
         "client": client,
         "can_work": access.may_work_with(request.user, client),

@@ -111,15 +111,10 @@ class InterviewLogSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         appointment = attrs.get("appointment")
-        if appointment is not None:
-            if appointment.client_id != attrs["client"].pk:
-                raise serializers.ValidationError(
-                    {"appointment": [_("The appointment is for another client.")]}
-                )
-            if appointment.status != AppointmentStatus.BOOKED:
-                raise serializers.ValidationError(
-                    {"appointment": [_("Only a booked appointment can be recorded.")]}
-                )
+        if appointment is not None and appointment.client_id != attrs["client"].pk:
+            raise serializers.ValidationError(
+                {"appointment": [_("The appointment is for another client.")]}
+            )
         return attrs
 
 
@@ -234,14 +229,6 @@ class AppointmentBookSerializer(AppointmentTimeSerializer):
         required=False,
         help_text=_("A member of the client's team; defaults to the caller."),
     )
-
-    def validate(self, attrs):
-        adviser = attrs.get("adviser")
-        if adviser is not None and adviser.membership.team_id != attrs["client"].team_id:
-            raise serializers.ValidationError(
-                {"adviser": [_("The adviser is not a member of the client's team.")]}
-            )
-        return attrs
 
 
 class AppointmentFilter(filters.FilterSet):

@@ -1,4 +1,5 @@
-"""Forms for logging an interview and booking appointments."""
+"""Forms for logging an interview (with the plan and a referral made at it) and booking
+appointments."""
 
 from __future__ import annotations
 
@@ -8,9 +9,19 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import Client
+from partners.forms import InterviewReferralForm
+from partners.services import ReferralInput, ReferralRefused
+from plans.forms import ActionFormSet, PlanForm, plan_initial, plan_input, without_errors
+from plans.selectors import plan_current_version
+from plans.services import PlanConflict
+
 from .choices import Channel, Outcome
+from .models import Appointment
+from .services import AppointmentNotBooked
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
@@ -62,6 +73,102 @@ class InterviewForm(forms.Form):
         errors show together with the missing outcome's). Read from the raw data."""
         value = self.data.get(self.add_prefix("outcome"), "") if self.is_bound else ""
         return value in ("", Outcome.HELD)
+
+
+class InterviewLogForms:
+    """The interview form with the plan revised at it and the referral made at it: made,
+    validated and shown together, and a refusal of the service shown on the right one.
+
+    `data` None: a new form, with the current plan and the appointment's values (if any)."""
+
+    def __init__(self, data=None, *, client: Client, appointment: Appointment | None) -> None:
+        self.data, self.client = data, client
+        self.current = plan_current_version(client=client)
+        self.conflict: PlanConflict | None = None
+        if data is not None:
+            self.form = InterviewForm(data)
+            self.plan_form = PlanForm(data)
+            self.actions = ActionFormSet(data, prefix="actions")
+            self.referral_form = InterviewReferralForm(data)
+            return
+        initial = {"plan_based_on": self.current.number if self.current else None}
+        if appointment is not None:
+            initial |= {
+                "appointment": appointment.pk,
+                "channel": appointment.channel,
+                "held_at": min(timezone.localtime(appointment.starts_at), this_minute()),
+                "duration_minutes": appointment.duration_minutes,
+            }
+        self.form = InterviewForm(initial=initial)
+        plan_values, action_values = plan_initial(self.current)
+        self.plan_form = PlanForm(initial=plan_values)
+        self.actions = ActionFormSet(initial=action_values, prefix="actions")
+        self.referral_form = InterviewReferralForm()
+
+    def is_valid(self) -> bool:
+        """Every form is validated (so each shows its errors); the plan only when held."""
+        if self.data is None:
+            return False
+        plan_valid = not self.form.is_held or all(
+            [self.plan_form.is_valid(), self.actions.is_valid()]
+        )
+        referral_valid = self.referral_form.is_valid()
+        return self.form.is_valid() and plan_valid and referral_valid
+
+    def interview_values(self) -> dict:
+        """The arguments of services.interview_log that the forms give."""
+        data = self.form.cleaned_data
+        return {
+            "held_at": data["held_at"],
+            "channel": data["channel"],
+            "outcome": data["outcome"],
+            "duration_minutes": data["duration_minutes"],
+            "notes": data["notes"],
+            "submission_key": data["submission_key"],
+            "plan": plan_input(self.plan_form, self.actions) if self.form.is_held else None,
+            "plan_based_on": data["plan_based_on"],
+            "referral": self._referral_input(),
+        }
+
+    def _referral_input(self) -> ReferralInput | None:
+        if not self.referral_form.requested:
+            return None
+        data = self.referral_form.cleaned_data
+        return ReferralInput(
+            service=data["service"],
+            reason=data["reason"],
+            shared_information=data["shared_information"],
+        )
+
+    def refused(self, error: ValidationError | PlanConflict) -> None:
+        """Show why the service saved nothing: a refused referral next to the referral, a
+        newer plan version as a conflict (the form then starts from it), anything else on
+        the interview form."""
+        if isinstance(error, ReferralRefused):
+            self.referral_form.add_error(None if hasattr(error, "error_dict") else "service", error)
+        elif isinstance(error, PlanConflict):
+            self.conflict = error
+            self.current = plan_current_version(client=self.client)
+            data = self.data.copy()
+            data["plan_based_on"] = self.current.number if self.current else ""
+            self.form = InterviewForm(data)
+            self.form.is_valid()
+        elif isinstance(error, AppointmentNotBooked):
+            self.form.add_error(None, gettext_now("This appointment already has an outcome."))
+        else:
+            self.form.add_error(None, error)
+
+    def context(self) -> dict:
+        if self.data is not None and not self.form.is_held:
+            without_errors(self.plan_form, self.actions)
+        return {
+            "form": self.form,
+            "plan_form": self.plan_form,
+            "actions": self.actions,
+            "referral_form": self.referral_form,
+            "current": self.current,
+            "conflict": self.conflict,
+        }
 
 
 class AppointmentForm(forms.Form):

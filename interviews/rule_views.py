@@ -14,18 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.services import access_action_for, access_record
 from clients.models import Client
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
-from plans.models import JobSearchReport
+from plans.selectors import fallen_short as fallen_short_clients
+from plans.selectors import job_search_of_client, job_search_reports
+from plans.services import job_search_report_record
 from teams import access, policy
 
 from . import rules, rulesets
 from .models import OfficeRuleSet
 from .rule_forms import ContactAttemptForm, JobSearchReportForm, OfficeRuleSetForm, PeriodForm
-from .services import (
-    contact_attempt_record,
-    job_search_report_record,
-    missed_contacts,
-    office_rule_set_choose,
-)
+from .selectors import missed_contacts
+from .services import contact_attempt_record, office_rule_set_choose
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -89,10 +87,8 @@ def job_search(request: HttpRequest, client_pk: int) -> HttpResponse:
             else:
                 if not wants_fragment(request):
                     return redirect("clients:detail", client.pk)
-    this_month = rules.with_job_search(type(client).objects.filter(pk=client.pk), today).values(
-        "js_obligation", "js_reported", "js_short"
-    )[0]
-    reports = JobSearchReport.objects.filter(client=client).order_by("-month")[:12]
+    this_month = job_search_of_client(client=client, month=today)
+    reports = job_search_reports(client=client)
     context = {
         "client": client,
         "form": form,
@@ -162,8 +158,8 @@ def fallen_short(request: HttpRequest) -> HttpResponse:
     obligation (the caseload's "fallen short this month" filter)."""
     today = timezone.localdate()
     clients = list(
-        rules.fallen_short(
-            Client.objects.visible_to(request.user).with_list_columns(), today
+        fallen_short_clients(
+            clients=Client.objects.visible_to(request.user).with_list_columns(), month=today
         ).order_by("last_name", "first_name", "id")[:200]
     )
     access_record(request=request, clients=clients, action=access_action_for(request))

@@ -2,8 +2,8 @@
 
 An office chooses which rule set applies from which date (interviews.models.OfficeRuleSet);
 with no choice the default, periodic_2017, applies. interviews.rules turns a rule set into
-due dates, in Python and as SQL. Check the law text before relying on a detail; the
-parameters here follow the public descriptions in ../shared/domain.md:
+due dates in Python, interviews.rules_sql as SQL. Check the law text before relying on a
+detail; the parameters here follow the public descriptions in ../shared/domain.md:
 
 - periodic_2017: every unemployed job seeker at least every three months; the first
   interview within two weeks (calendar days) of the status beginning.

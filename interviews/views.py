@@ -19,22 +19,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from audit.services import access_action_for, access_record
 from clients.models import Client
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
-from partners.forms import InterviewReferralForm
-from partners.services import ReferralInput, ReferralRefused
-from plans.forms import (
-    ActionFormSet,
-    PlanForm,
-    plan_initial,
-    plan_input,
-    without_errors,
-)
-from plans.services import PlanConflict, plan_current_version
+from plans.services import PlanConflict
 from teams import access
 
 from . import services
-from .choices import AppointmentStatus
-from .forms import AppointmentForm, InterviewForm, this_minute
-from .models import Appointment, Interview
+from .forms import AppointmentForm, InterviewLogForms
+from .models import Appointment
+from .selectors import upcoming_appointments
 
 UPCOMING_DAYS = (1, 7, 14, 30, 90)
 
@@ -91,99 +82,33 @@ def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
     to a partner; saved atomically (a refused referral saves nothing)."""
     client = get_client_for_user(request, client_pk)
     require_work_with_client(request, client)
-    current = plan_current_version(client)
-    conflict = None
-    if request.method == "POST":
-        appointment = _appointment_of(client, request.POST.get("appointment"))
-        form = InterviewForm(request.POST)
-        plan_form = PlanForm(request.POST)
-        actions = ActionFormSet(request.POST, prefix="actions")
-        referral_form = InterviewReferralForm(request.POST)
-        plan_valid = not form.is_held or all([plan_form.is_valid(), actions.is_valid()])
-        referral_valid = referral_form.is_valid()
-        if form.is_valid() and plan_valid and referral_valid:
-            key = form.cleaned_data["submission_key"]
-            if (
-                appointment is not None
-                and appointment.status != AppointmentStatus.BOOKED
-                and not Interview.objects.filter(submission_key=key).exists()
-            ):
-                form.add_error(None, _("This appointment already has an outcome."))
+    posted = request.method == "POST"
+    appointment = _appointment_of(
+        client, (request.POST if posted else request.GET).get("appointment")
+    )
+    forms = InterviewLogForms(
+        request.POST if posted else None, client=client, appointment=appointment
+    )
+    if forms.is_valid():
+        try:
+            interview, created = services.interview_log(
+                client=client,
+                adviser=request.user,
+                appointment=appointment,
+                **forms.interview_values(),
+            )
+        except (PlanConflict, ValidationError) as error:
+            forms.refused(error)
+        else:
+            if created:
+                messages.success(request, _("Interview saved."))
             else:
-                try:
-                    interview, created = services.interview_log(
-                        client=client,
-                        adviser=request.user,
-                        held_at=form.cleaned_data["held_at"],
-                        channel=form.cleaned_data["channel"],
-                        outcome=form.cleaned_data["outcome"],
-                        duration_minutes=form.cleaned_data["duration_minutes"],
-                        notes=form.cleaned_data["notes"],
-                        appointment=appointment,
-                        submission_key=key,
-                        plan=plan_input(plan_form, actions) if form.is_held else None,
-                        plan_based_on=form.cleaned_data["plan_based_on"],
-                        referral=_referral_input(referral_form),
-                    )
-                except ReferralRefused as error:
-                    referral_form.add_error(
-                        None if hasattr(error, "error_dict") else "service", error
-                    )
-                except PlanConflict as error:
-                    conflict = error
-                    current = plan_current_version(client)
-                    data = request.POST.copy()
-                    data["plan_based_on"] = current.number if current else ""
-                    form = InterviewForm(data)
-                    form.is_valid()
-                except ValidationError as error:
-                    form.add_error(None, error)
-                else:
-                    if created:
-                        messages.success(request, _("Interview saved."))
-                    else:
-                        messages.info(request, _("This interview was already saved."))
-                    url = reverse("interviews:appointment_book", args=[client.pk])
-                    return _redirect(request, f"{url}?after={interview.pk}")
-        if not form.is_held:
-            without_errors(plan_form, actions)
-    else:
-        appointment = _appointment_of(client, request.GET.get("appointment"))
-        initial = {"plan_based_on": current.number if current else None}
-        if appointment is not None:
-            initial |= {
-                "appointment": appointment.pk,
-                "channel": appointment.channel,
-                "held_at": min(timezone.localtime(appointment.starts_at), this_minute()),
-                "duration_minutes": appointment.duration_minutes,
-            }
-        form = InterviewForm(initial=initial)
-        plan_values, action_values = plan_initial(current)
-        plan_form = PlanForm(initial=plan_values)
-        actions = ActionFormSet(initial=action_values, prefix="actions")
-        referral_form = InterviewReferralForm()
-    context = {
-        "client": client,
-        "form": form,
-        "plan_form": plan_form,
-        "actions": actions,
-        "referral_form": referral_form,
-        "current": current,
-        "appointment": appointment,
-        "conflict": conflict,
-    }
+                messages.info(request, _("This interview was already saved."))
+            url = reverse("interviews:appointment_book", args=[client.pk])
+            return _redirect(request, f"{url}?after={interview.pk}")
+    context = {"client": client, "appointment": appointment, **forms.context()}
     template = "interviews/log.html#form" if wants_fragment(request) else "interviews/log.html"
     return render(request, template, context)
-
-
-def _referral_input(form: InterviewReferralForm) -> ReferralInput | None:
-    if not form.requested:
-        return None
-    return ReferralInput(
-        service=form.cleaned_data["service"],
-        reason=form.cleaned_data["reason"],
-        shared_information=form.cleaned_data["shared_information"],
-    )
 
 
 def _appointment_of(client: Client, value: str | None) -> Appointment | None:
@@ -329,17 +254,10 @@ def appointments(request: HttpRequest) -> HttpResponse:
         days = 7
     if days not in UPCOMING_DAYS:
         days = 7
-    today = timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     rows = list(
-        Appointment.objects.filter(
-            client__in=Client.objects.visible_to(request.user),
-            status=AppointmentStatus.BOOKED,
-            starts_at__gte=start,
-            starts_at__lt=start + dt.timedelta(days=days),
+        upcoming_appointments(
+            clients=Client.objects.visible_to(request.user), today=timezone.localdate(), days=days
         )
-        .select_related("client", "adviser")
-        .order_by("starts_at", "id")
     )
     access_record(
         request=request, clients=[a.client_id for a in rows], action=access_action_for(request)

@@ -312,6 +312,23 @@ class Referral(models.Model):
     def is_open(self) -> bool:
         return self.status in {ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.STARTED}
 
+    # The partner's moves: each new status and the statuses it may follow (the services apply
+    # them as conditional updates; the portal offers the ones allowed now).
+    TRANSITIONS = {
+        ReferralStatus.ACCEPTED: frozenset({ReferralStatus.SENT}),
+        ReferralStatus.DECLINED: frozenset({ReferralStatus.SENT}),
+        ReferralStatus.STARTED: frozenset({ReferralStatus.ACCEPTED}),
+        ReferralStatus.ENDED: frozenset({ReferralStatus.ACCEPTED, ReferralStatus.STARTED}),
+    }
+
+    @property
+    def allowed_actions(self) -> list[str]:
+        """The statuses the partner may move this referral to now, in TRANSITIONS order
+        (ended: by filing the closing report)."""
+        return [
+            new for new, allowed_from in self.TRANSITIONS.items() if self.status in allowed_from
+        ]
+
 
 class ReferralEvent(models.Model):
     """Each change of a referral's status (event row): who, what, when."""

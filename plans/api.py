@@ -34,6 +34,7 @@ from audit.models import AccessAction
 from clients.models import Client
 from interviews.choices import Outcome
 from interviews.models import Interview
+from interviews.rules import month_start
 from partners.models import ReferralOutcome
 from teams import access
 from teoffice.api import (
@@ -53,7 +54,7 @@ from .models import (
     PlanAction,
     PlanVersion,
 )
-from .services import ActionInput, PlanInput, plan_revise
+from .services import ActionInput, PlanInput, job_search_report_record, plan_revise
 
 
 class PlanActionSerializer(serializers.ModelSerializer):
@@ -381,9 +382,6 @@ class JobSearchReportViewSet(ClientRecordsViewSet):
         )
 
     def create(self, request, *args, **kwargs):
-        from interviews.rules import month_start
-        from interviews.services import job_search_report_record
-
         client = self.get_client()
         self.require_work_with(
             client, _("Only members of the client's team can record its job-search reports.")

@@ -1,4 +1,4 @@
-"""Writes to employment plans."""
+"""Writes to employment plans and the job-search reports they are followed up with."""
 
 from __future__ import annotations
 
@@ -6,16 +6,25 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import ChangeEventKind
 from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
+from interviews.rules import month_start
 from partners.models import Referral, ReferralOutcome, ReferralStatus, ServiceType
 
-from .models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
+from .models import (
+    ActionKind,
+    ActionStatus,
+    EmploymentPlan,
+    JobSearchReport,
+    PlanAction,
+    PlanVersion,
+)
 
 
 @dataclass(frozen=True)
@@ -63,23 +72,6 @@ class PlanConflict(Exception):
             )
             % {"author": (current.author.get_full_name() or current.author) if current else "?"}
         )
-
-
-def actions_with_referrals() -> Prefetch:
-    """Prefetch a version's actions with the referral each stands for (one query)."""
-    return Prefetch(
-        "actions", queryset=PlanAction.objects.select_related("referral__partner").order_by("id")
-    )
-
-
-def plan_current_version(client: Client) -> PlanVersion | None:
-    return (
-        PlanVersion.objects.filter(plan__client=client)
-        .select_related("author", "interview")
-        .prefetch_related(actions_with_referrals())
-        .order_by("-number")
-        .first()
-    )
 
 
 # --- Referrals as plan actions --------------------------------------------------------------
@@ -266,3 +258,20 @@ def _version_values(version: PlanVersion | None, actions=None) -> dict:
         for a in actions
     )
     return values
+
+
+def job_search_report_record(
+    *, client: Client, month: dt.date, applications: int, recorded_by: AbstractBaseUser
+) -> JobSearchReport:
+    """Record (or correct) the applications the client reported for a month."""
+    month = month_start(month)
+    if month > month_start(timezone.localdate()):
+        raise ValidationError({"month": _("A month that has not begun cannot be reported.")})
+    if not 0 <= applications <= 200:
+        raise ValidationError({"applications": _("Enter a number from 0 to 200.")})
+    report, _created = JobSearchReport.objects.update_or_create(
+        client=client,
+        month=month,
+        defaults={"applications": applications, "recorded_by": recorded_by},
+    )
+    return report

@@ -56,7 +56,7 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from clients.models import Assignment, Client, StatusChange
-from interviews import rules
+from interviews import rules, rules_sql
 from interviews.choices import Outcome
 from interviews.models import CoverageDay, CoverageSnapshot, Interview
 from teams.models import Team
@@ -167,11 +167,11 @@ def _history_orm(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures
     )
     if team_ids is not None:
         annotated = annotated.filter(team_on__in=team_ids)
-    due_on = rules.next_due_date_expression("status_on", "since_on", "held_on", team="team_on")
+    due_on = rules_sql.next_due_date_expression("status_on", "since_on", "held_on", team="team_on")
     rows = (
         annotated.annotate(
             is_covered=Case(
-                When(rules.covered_expression("held_on", day), then=Value(1)),
+                When(rules_sql.covered_expression("held_on", day), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),
@@ -259,12 +259,12 @@ def _history_postgres(
 
     covered_sql, covered_params = compile_(
         Case(
-            When(rules.covered_expression(ref("held_on", DateField()), day), then=Value(1)),
+            When(rules_sql.covered_expression(ref("held_on", DateField()), day), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
         )
     )
-    due = rules.next_due_date_expression(
+    due = rules_sql.next_due_date_expression(
         ref("status_on", CharField()),
         ref("since_on", DateField()),
         ref("held_on", DateField()),
@@ -354,7 +354,7 @@ def _current(today: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
         clients.values("team", "responsible_adviser")
         .annotate(
             required=Count("pk"),
-            covered=Count("pk", filter=Q(rules.covered_expression("last_held_on", today))),
+            covered=Count("pk", filter=Q(rules_sql.covered_expression("last_held_on", today))),
             overdue=Count("pk", filter=Q(next_due_date__lt=today)),
         )
         .order_by()

@@ -43,8 +43,8 @@ def world(team_a, team_b, adviser, teammate, lead, outsider, manager):
     from django.utils import timezone
 
     from interviews.models import Appointment
-    from interviews.services import contact_attempt_record, job_search_report_record
-    from plans.services import PlanInput, plan_revise
+    from interviews.services import contact_attempt_record
+    from plans.services import PlanInput, job_search_report_record, plan_revise
     from tests.conftest import make_client, make_interview
 
     today = timezone.localdate()

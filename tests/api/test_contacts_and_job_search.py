@@ -14,8 +14,9 @@ from django.utils import timezone
 from audit.models import AccessAction, AccessLog
 from interviews import rules
 from interviews.models import ContactAttempt, ContactResult
-from interviews.services import contact_attempt_record, job_search_report_record
+from interviews.services import contact_attempt_record
 from plans.models import JobSearchReport
+from plans.services import job_search_report_record
 from teoffice.api import MAX_ID
 from tests.conftest import make_client
 

@@ -158,6 +158,25 @@ def test_interview_at_an_appointment_marks_it_held(api, adviser, world):
     assert world.appointment.status == AppointmentStatus.HELD
 
 
+def test_interview_at_an_appointment_with_an_outcome_is_refused(api, adviser, world):
+    world.appointment.status = AppointmentStatus.CANCELLED
+    world.appointment.save(update_fields=["status"])
+    response = api(adviser).post(
+        INTERVIEWS,
+        {
+            "client": world.client.pk,
+            "held_at": (timezone.now() - dt.timedelta(minutes=5)).isoformat(),
+            "channel": "phone",
+            "outcome": "held",
+            "appointment": world.appointment.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"appointment": ["Only a booked appointment can be recorded."]}
+    assert not Interview.objects.filter(appointment=world.appointment).exists()
+
+
 def test_book_move_and_cancel_an_appointment(api, adviser, teammate, client_a):
     c = api(adviser)
     starts = timezone.now() + dt.timedelta(days=2)

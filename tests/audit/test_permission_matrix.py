@@ -417,7 +417,7 @@ def _contact_attempt(o: Objects) -> int:
 
 
 def _job_search_report(o: Objects) -> int:
-    from interviews.services import job_search_report_record
+    from plans.services import job_search_report_record
 
     return job_search_report_record(
         client=o.client,

@@ -10,6 +10,7 @@ import pytest
 
 from clients.models import Client, Status
 from clients.rows import CLIENT_COLUMNS, ClientRowBuilder
+from clients.selectors import office_schedule
 from importing.services import import_check, import_run
 from interviews import rules
 from interviews.models import OfficeRuleSet
@@ -94,7 +95,7 @@ def test_builder_row_has_the_derived_fields():
 def test_seed_for_an_office_on_the_nordic_model_derives_due_fields_by_its_rule():
     seed_demo(clients=400, seed=5, today=TODAY, rule_sets=[(SWITCH, "nordic_2022")])
     office = Office.objects.get(code="demo")
-    schedule = rules.office_schedule(office.pk)
+    schedule = office_schedule(office_id=office.pk)
     assert schedule == [(SWITCH, "nordic_2022")]
     clients = list(Client.objects.all())
     differs_from_default = 0
@@ -134,7 +135,7 @@ def test_import_into_an_office_on_the_nordic_model_derives_due_fields_by_its_rul
     assert record.rows_accepted == 300, record.report
     import_run(record=record, user=manager)
 
-    schedule = rules.office_schedule(office.pk)
+    schedule = office_schedule(office_id=office.pk)
     differs_from_default = 0
     for client in Client.objects.all():
         expected = _expected(client, schedule)

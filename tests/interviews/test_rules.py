@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from clients.models import Client, Status
-from interviews import rules
+from interviews import rules, rules_sql
 from interviews.choices import DueState
 from tests.conftest import make_client
 
@@ -100,8 +100,8 @@ def test_sql_rule_agrees_with_python_rule(team_a):
                     )
                 )
     Client.objects.update(next_due_date=None, due_state=DueState.OK)
-    Client.objects.update(next_due_date=rules.next_due_date_expression())
-    Client.objects.update(due_state=rules.due_state_expression(today))
+    Client.objects.update(next_due_date=rules_sql.next_due_date_expression())
+    Client.objects.update(due_state=rules_sql.due_state_expression(today))
     for client in Client.objects.all():
         expected_due = rules.next_due_date(
             status=client.status,

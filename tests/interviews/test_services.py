@@ -11,6 +11,7 @@ from django.utils import timezone
 from interviews.choices import AppointmentStatus, Channel, DueState, Outcome
 from interviews.models import Interview
 from interviews.services import (
+    AppointmentNotBooked,
     appointment_book,
     appointment_cancel,
     appointment_no_show,
@@ -190,3 +191,43 @@ def test_an_appointment_cannot_be_booked_in_the_past(overdue_client, adviser):
             starts_at=timezone.now() - dt.timedelta(hours=1),
             channel="phone",
         )
+
+
+def test_an_appointment_with_an_outcome_cannot_be_recorded_again(client_a, adviser):
+    appointment = appointment_book(
+        client=client_a,
+        adviser=adviser,
+        booked_by=adviser,
+        starts_at=timezone.now() + dt.timedelta(hours=1),
+        channel=Channel.PHONE,
+    )
+    appointment_cancel(appointment=appointment, cancelled_by=adviser)
+    with pytest.raises(AppointmentNotBooked) as refused:
+        interview_log(
+            client=client_a,
+            adviser=adviser,
+            held_at=timezone.now() - dt.timedelta(minutes=5),
+            channel=Channel.PHONE,
+            outcome=Outcome.HELD,
+            appointment=appointment,
+        )
+    assert refused.value.message_dict == {
+        "appointment": ["Only a booked appointment can be recorded."]
+    }
+    assert not Interview.objects.exists()
+
+
+def test_an_appointment_is_booked_only_with_an_adviser_of_the_clients_team(
+    client_a, adviser, outsider
+):
+    with pytest.raises(ValidationError) as refused:
+        appointment_book(
+            client=client_a,
+            adviser=outsider,
+            booked_by=adviser,
+            starts_at=timezone.now() + dt.timedelta(hours=1),
+            channel=Channel.PHONE,
+        )
+    assert refused.value.message_dict == {
+        "adviser": ["The adviser is not a member of the client's team."]
+    }

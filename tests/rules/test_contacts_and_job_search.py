@@ -16,8 +16,11 @@ from clients.models import Client, Status
 from interviews import rules
 from interviews.choices import Channel
 from interviews.models import ContactResult, OfficeRuleSet
-from interviews.services import contact_attempt_record, job_search_report_record, missed_contacts
+from interviews.selectors import missed_contacts
+from interviews.services import contact_attempt_record
+from plans import selectors as job_search
 from plans.models import EmploymentPlan, Goal, PlanVersion
+from plans.services import job_search_report_record
 from tests.conftest import PASSWORD, make_client
 
 D = dt.date
@@ -149,7 +152,7 @@ def test_fallen_short_matches_hand_computed_obligations(obligations, django_asse
     with django_assert_num_queries(1):
         got = {
             c.pk: (c.js_obligation, c.js_reported, c.js_short)
-            for c in rules.with_job_search(Client.objects.all(), today)
+            for c in job_search.with_job_search(clients=Client.objects.all(), month=today)
         }
     expected_obligation = {
         "short": 4, "laid_off_met": 2, "part_time_none": 1, "zero": 0,
@@ -158,7 +161,9 @@ def test_fallen_short_matches_hand_computed_obligations(obligations, django_asse
     for name, client in made.items():
         assert got[client.pk][0] == expected_obligation[name], name
         assert got[client.pk][2] is rows[name][3] or got[client.pk][2] == rows[name][3], name
-    short = set(rules.fallen_short(Client.objects.filter(team=made["short"].team), today))
+    short = set(
+        job_search.fallen_short(clients=Client.objects.filter(team=made["short"].team), month=today)
+    )
     assert short == {made["short"], made["part_time_none"]}
 
 
@@ -176,20 +181,21 @@ def test_the_caseload_chains_the_shortfall_into_its_one_query(
     team = made["short"].team
     with django_assert_num_queries(1):
         page = list(
-            Client.objects.for_team(team)
-            .with_list_columns()
-            .with_job_search(today)
-            .order_by("last_name", "id")[:50]
+            job_search.with_job_search(
+                clients=Client.objects.for_team(team).with_list_columns(), month=today
+            ).order_by("last_name", "id")[:50]
         )
         assert {c.team.name for c in page} == {team.name}  # no query per row
     assert {c.pk for c in page if c.js_short} == {made["short"].pk, made["part_time_none"].pk}
     assert {c.pk: c.js_reported for c in page}[made["short"].pk] == 2
-    assert set(Client.objects.for_team(team).fallen_short(today)) == {
+    assert set(job_search.fallen_short(clients=Client.objects.for_team(team), month=today)) == {
         made["short"],
         made["part_time_none"],
     }
     # Last month only "short" reported (nine): everyone else with an obligation fell short.
-    assert set(Client.objects.for_team(team).fallen_short(last_month)) == {
+    assert set(
+        job_search.fallen_short(clients=Client.objects.for_team(team), month=last_month)
+    ) == {
         made["laid_off_met"],
         made["part_time_none"],
         made["legacy_ten"],

@@ -9,8 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from clients.models import Client
+from clients.selectors import office_schedule_of_team
 from clients.services import client_create
-from interviews import rules
 from interviews.choices import Channel, Outcome
 from interviews.models import CoverageDay, OfficeRuleSet
 from interviews.services import interview_log, office_rule_set_choose
@@ -116,7 +116,7 @@ def test_choosing_again_for_the_same_day_replaces_the_choice(office, manager, te
             office=office, code="reform_2026", effective_from=D(2026, 7, 1), chosen_by=manager
         )
     assert list(OfficeRuleSet.objects.values_list("code", flat=True)) == ["reform_2026"]
-    assert rules.office_schedule_of_team(team_a.pk) == [(D(2026, 7, 1), "reform_2026")]
+    assert office_schedule_of_team(team_id=team_a.pk) == [(D(2026, 7, 1), "reform_2026")]
 
 
 def test_a_rule_set_change_recomputes_in_one_set_based_run(office, team_a, manager):

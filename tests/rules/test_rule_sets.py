@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from clients.models import Client, Status
-from interviews import rules, rulesets
+from interviews import rules, rules_sql, rulesets
 from interviews.services import due_states_refresh, office_rule_set_choose
 from tests.conftest import make_client, make_interview
 
@@ -200,8 +200,8 @@ def test_the_expression_without_a_team_is_the_default_rule(team_a, office, manag
     plain, per_office = (
         Client.objects.filter(pk=client.pk)
         .annotate(
-            plain=rules.next_due_date_expression(),
-            per_office=rules.next_due_date_expression(team="team"),
+            plain=rules_sql.next_due_date_expression(),
+            per_office=rules_sql.next_due_date_expression(team="team"),
         )
         .values_list("plain", "per_office")
         .get()
@@ -261,7 +261,7 @@ def test_sql_and_python_agree_over_a_grid_of_boundary_dates(code, office, team_a
             Client.objects.filter(pk=client.pk)
             .annotate(
                 **{
-                    f"d{i}": rules.next_due_date_expression(
+                    f"d{i}": rules_sql.next_due_date_expression(
                         Value(status, output_field=CharField()),
                         Value(since, output_field=DateField()),
                         Value(held, output_field=DateField()),

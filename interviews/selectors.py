@@ -1,0 +1,101 @@
+"""Reads of the interview domain that build pages: the caseload (the clients by when their
+next interview is due, with counts per due state and the month's job-search figures) and
+the missed contacts of a period, and the appointments booked for the next days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, QuerySet
+from django.utils import timezone
+
+from clients.models import Client
+from plans.selectors import with_job_search_figures
+
+from .choices import AppointmentStatus, DueState
+from .models import Appointment, ContactAttempt
+
+CASELOAD_PAGE_SIZE = 50
+
+# The caseload table shows these columns and nothing else: rows are plain values.
+CASELOAD_COLUMNS = (
+    "pk",
+    "last_name",
+    "first_name",
+    "due_state",
+    "next_due_date",
+    "last_held_on",
+    "last_channel",
+    "status",
+    "responsible_adviser_id",
+    "responsible_adviser__first_name",
+    "responsible_adviser__last_name",
+    "responsible_adviser__username",
+    "js_reported",
+    "js_obligation",
+)
+
+
+@dataclass(frozen=True)
+class Caseload:
+    page: Page  # of named rows with CASELOAD_COLUMNS
+    counts: dict[str, int]  # clients per due state, every other filter applied
+
+
+def caseload_page(
+    *, clients: QuerySet[Client], due_state: str, page_number: str | int | None, today: dt.date
+) -> Caseload:
+    """A page of the caseload, most urgent first.
+
+    `clients`: the visible clients with every filter but the due state applied; `due_state`
+    ("" for any) narrows the page, not the counts.
+    1. The counts per due state, grouped in one query (the (team, due state, next due)
+       index answers it without the rows); they also give the page count (no COUNT query).
+    2. The page's rows as plain values, with the month's job-search figures as subqueries
+       in the SELECT list: evaluated for the page's rows only (after LIMIT).
+    """
+    counts = dict.fromkeys(DueState.values, 0)
+    counts.update(clients.order_by().values_list("due_state").annotate(n=Count("*")))
+    chosen = clients.filter(due_state=due_state) if due_state else clients
+    rows = (
+        with_job_search_figures(clients=chosen, month=today)
+        .order_by(F("next_due_date").asc(nulls_last=True), "id")
+        .values_list(*CASELOAD_COLUMNS, named=True)
+    )
+    paginator = Paginator(rows, CASELOAD_PAGE_SIZE)
+    paginator.count = counts[due_state] if due_state else sum(counts.values())
+    return Caseload(page=paginator.get_page(page_number), counts=counts)
+
+
+def missed_contacts(
+    *, clients: QuerySet[Client], start: dt.date, end: dt.date
+) -> QuerySet[ContactAttempt]:
+    """Contact attempts that did not reach the client on days start..end, with their
+    evidence (when, channel, notice, result, who), for the clients given (a queryset)."""
+    return (
+        ContactAttempt.objects.filter(client__in=clients)
+        .missed()
+        .between(start, end)
+        .select_related("client", "adviser")
+        .order_by("attempted_at", "id")
+    )
+
+
+def upcoming_appointments(
+    *, clients: QuerySet[Client], today: dt.date, days: int
+) -> QuerySet[Appointment]:
+    """The booked appointments of these clients from the start of `today` for `days` days,
+    in time order."""
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return (
+        Appointment.objects.filter(
+            client__in=clients,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=days),
+        )
+        .select_related("client", "adviser")
+        .order_by("starts_at", "id")
+    )
