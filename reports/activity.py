@@ -32,13 +32,13 @@ from django.utils import timezone
 from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Outcome
-from interviews.models import Appointment, CoverageDay, Interview
+from interviews.models import Appointment, Interview
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
 from teams.models import ServiceLine, Team
 from teoffice.db import sql_datetime, sql_table
 
 from .coverage import day_end, month_end, row_on_sql
-from .models import ActivityCount, ActivityKind, ActivityLineCount, ActivityMonth
+from .models import ActivityCount, ActivityKind, ActivityLineCount, ActivityMonth, CoverageDay
 
 WORK_STATUSES = (Status.EMPLOYED, Status.PART_TIME)
 SERVICE_STATUSES = (Status.IN_SERVICE,)

@@ -58,8 +58,10 @@ from django.utils import timezone
 from clients.models import Assignment, Client, StatusChange
 from interviews import rules
 from interviews.choices import Outcome
-from interviews.models import CoverageDay, CoverageSnapshot, Interview
+from interviews.models import Interview
 from teams.models import Team
+
+from .models import CoverageDay, CoverageSnapshot
 
 Level = Literal["team", "adviser", "service_line", "office"]
 LEVELS: tuple[Level, ...] = ("office", "service_line", "team", "adviser")

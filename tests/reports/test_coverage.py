@@ -170,13 +170,13 @@ def test_interviews_are_counted_by_helsinki_day(team_a, adviser):
 
 
 def test_kept_snapshots_equal_the_history_and_are_never_served_stale(team_a, adviser):
-    from interviews.models import CoverageDay
     from interviews.services import interview_log
     from reports.coverage import (
         coverage_days_invalidate,
         coverage_from_history,
         coverage_snapshots_refresh,
     )
+    from reports.models import CoverageDay
 
     today = D(2026, 11, 25)
     with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):

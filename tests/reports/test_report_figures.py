@@ -17,9 +17,10 @@ from clients.demo import seed_demo
 from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Channel, Outcome
-from interviews.models import Appointment, CoverageDay, Interview
+from interviews.models import Appointment, Interview
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
 from reports.coverage import HELSINKI
+from reports.models import CoverageDay
 from reports.services import (
     Period,
     coverage_report,
@@ -469,9 +470,9 @@ def test_median_of_a_histogram_is_the_median_of_its_values(seed):
 def test_cancelling_a_past_appointment_or_a_late_no_show_reaches_a_kept_month(
     team_a, adviser, manager
 ):
-    from interviews.models import CoverageDay
     from interviews.services import appointment_cancel, interview_log
     from reports.coverage import coverage_snapshots_refresh
+    from reports.models import CoverageDay
 
     client = make_client(team_a, registered_on=D(2026, 1, 1), responsible_adviser=adviser)
     _status(client, Status.UNEMPLOYED, D(2026, 1, 1))

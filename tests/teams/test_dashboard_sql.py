@@ -217,9 +217,8 @@ def test_interview_counts_equal_direct_sql_with_moves(seeded):
 def test_kept_months_give_the_same_dashboard_as_the_history(seeded):
     """The trend's closed months read from the nightly job's kept snapshots and activity
     equal the same months computed from the history, for every team of the office."""
-    from interviews.models import CoverageDay
     from reports.coverage import coverage_snapshots_refresh
-    from reports.models import ActivityMonth
+    from reports.models import ActivityMonth, CoverageDay
 
     today = seeded
 
