@@ -70,7 +70,7 @@ def appointment_reminders_send() -> int:
 @shared_task(name="interviews.tasks.coverage_snapshots", acks_late=True)
 def coverage_snapshots() -> dict:
     """Keep the coverage figures of the last 13 closed month ends (missing or stale ones)."""
-    from reports.coverage import coverage_snapshots_refresh
+    from reports.services import coverage_snapshots_refresh
 
     built = coverage_snapshots_refresh()
     return {"built": [day.isoformat() for day in built]}

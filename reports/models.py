@@ -225,7 +225,7 @@ class ActivityLineCount(_Counted):
     """A month's ActivityCount rows summed per service line: what a service-line or office
     report reads for a kept month (a few hundred rows a month instead of a hundred thousand).
     Built with the month; rebuilt for every kept month when a team changes service line
-    (reports.activity.activity_lines_rebuild), so it always equals the team rows summed
+    (reports.services.activity_lines_rebuild), so it always equals the team rows summed
     over the teams' current lines."""
 
     month = models.ForeignKey(ActivityMonth, on_delete=models.CASCADE, related_name="line_rows")

@@ -44,17 +44,12 @@ from clients.services import clients_reassign
 from interviews import rules
 from interviews.choices import Channel, Outcome
 from interviews.models import Interview
-from reports.activity import activity_by_key
-from reports.coverage import (
-    HELSINKI,
-    Figures,
-    coverage_grouped,
-    coverage_on,
-    coverage_pairs_by_month,
-    day_end,
-    month_end,
-)
+from reports.figures import Figures
 from reports.models import ActivityKind
+from reports.periods import LOCAL_ZONE as HELSINKI
+from reports.periods import day_end, month_end
+from reports.selectors.activity import activity_by_key
+from reports.selectors.coverage import coverage_grouped, coverage_on, coverage_pairs_by_month
 from teoffice.db import sql_datetime, sql_table
 
 from . import policy

@@ -85,7 +85,7 @@ class Bench:
 
     def seed(self, seeded: bool) -> None:
         from clients.demo import seed_demo
-        from reports.coverage import coverage_snapshots_refresh
+        from reports.services import coverage_snapshots_refresh
 
         if seeded:
             self.log(f"reusing {self.database} (already seeded)")

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from clients.demo import seed_demo
-from reports.services import coverage_report, previous_quarter
+from reports.periods import previous_quarter
+from reports.selectors.report import coverage_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from clients.demo import seed_demo
 from clients.models import Client
-from reports.services import CHANNELS, columns, coverage_report
+from reports.columns import CHANNELS, columns
+from reports.selectors.report import coverage_report
 from teams.models import Team
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import F
 from django.utils import timezone
 
 from reports.models import ActivityMonth, CoverageDay, CoverageSnapshot
@@ -71,7 +72,7 @@ def test_kept_coverage_rows_are_read_through_the_reports_models_after_the_move()
         (september.pk, dt.date(2026, 9, 30), computed, True),
         (october.pk, dt.date(2026, 10, 31), computed, False),
     ]
-    rows = CoverageSnapshot.objects.order_by("day__day", "adviser")
+    rows = CoverageSnapshot.objects.order_by("day__day", F("adviser").asc(nulls_last=True))
     assert [
         (r.day_id, r.team_id, r.adviser_id, r.required, r.covered, r.overdue) for r in rows
     ] == [

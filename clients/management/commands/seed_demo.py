@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
         seconds = time.perf_counter() - started
         from partners.demo import seed_partners
-        from reports.coverage import coverage_snapshots_refresh
+        from reports.services import coverage_snapshots_refresh
 
         seed_partners(password=password)
 
