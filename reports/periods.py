@@ -1,4 +1,4 @@
-"""Days and periods of the reports, in local (Helsinki) time.
+"""Days and periods of the reports, in the project's local time (settings.TIME_ZONE).
 
 Everything in reports counts local dates: a day ends at local midnight, a month at its last
 local day. A report's period (month, quarter or range) is parsed and checked here.
@@ -12,11 +12,12 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-LOCAL_ZONE = zoneinfo.ZoneInfo("Europe/Helsinki")
+LOCAL_ZONE = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 MAX_MONTHS = 36
 EARLIEST = dt.date(2000, 1, 1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection
 
 from clients.models import Assignment
@@ -12,11 +13,16 @@ from clients.models import Assignment
 from .periods import day_end
 
 
+def zone_sql() -> str:
+    """The project's time zone (settings.TIME_ZONE) as an SQL string literal."""
+    return "'" + settings.TIME_ZONE.replace("'", "''") + "'"
+
+
 def local_date_sql(column: str) -> str:
     """A datetime column (or scalar subquery) as its local date."""
     if connection.vendor == "postgresql":
-        return f"(({column}) AT TIME ZONE 'Europe/Helsinki')::date"
-    return f"django_datetime_cast_date({column}, 'Europe/Helsinki', 'UTC')"
+        return f"(({column}) AT TIME ZONE {zone_sql()})::date"
+    return f"django_datetime_cast_date({column}, {zone_sql()}, 'UTC')"
 
 
 def days_between_sql(later: str, earlier: str) -> str:
