@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from clients.admin import ClientScopedAdmin, ReadOnlyAdmin
+from clients.admin import ClientScopedAdmin
 
-from .models import Appointment, CoverageDay, DueRun, Interview
+from .models import Appointment, DueRun, Interview
 
 
 @admin.register(Appointment)
@@ -39,11 +39,3 @@ class DueRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "mode", "as_of", "changed", "duration_ms", "skipped"]
     list_filter = ["mode", "skipped"]
     readonly_fields = [f.name for f in DueRun._meta.fields]
-
-
-@admin.register(CoverageDay)
-class CoverageDayAdmin(ReadOnlyAdmin):
-    """Days whose coverage figures are kept (month ends): fresh or stale."""
-
-    list_display = ["day", "stale", "computed_at"]
-    list_filter = ["stale"]

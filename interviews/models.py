@@ -173,62 +173,6 @@ class DueRun(models.Model):
         return f"{self.get_mode_display()} {self.started_at:%Y-%m-%d %H:%M} ({self.changed})"
 
 
-class CoverageDay(models.Model):
-    """A day whose coverage figures are kept in CoverageSnapshot rows.
-
-    Figures for a past day change only when history is written retroactively (an interview
-    or status change dated on or before it); the services then mark the day stale, and a
-    stale day is never served: reports.coverage computes it from the data instead until the
-    nightly job rebuilds it.
-    """
-
-    day = models.DateField(unique=True)
-    computed_at = models.DateTimeField()
-    stale = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["-day"]
-        verbose_name = _("coverage day")
-        verbose_name_plural = _("coverage days")
-
-    def __str__(self) -> str:
-        return f"{self.day} ({'stale' if self.stale else 'fresh'})"
-
-
-class CoverageSnapshot(models.Model):
-    """Coverage figures of one team and responsible adviser as of the end of a day."""
-
-    day = models.ForeignKey(CoverageDay, on_delete=models.CASCADE, related_name="rows")
-    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
-    adviser = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
-    )
-    required = models.PositiveIntegerField()
-    covered = models.PositiveIntegerField()
-    overdue = models.PositiveIntegerField()
-
-    class Meta:
-        verbose_name = _("coverage snapshot")
-        verbose_name_plural = _("coverage snapshots")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "team", "adviser"], name="coveragesnapshot_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["day", "team"],
-                condition=Q(adviser__isnull=True),
-                name="coveragesnapshot_unique_unassigned",
-            ),
-            models.CheckConstraint(
-                condition=Q(covered__lte=F("required")) & Q(overdue__lte=F("required")),
-                name="coveragesnapshot_counts_consistent",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.day_id}: team {self.team_id} adviser {self.adviser_id}"
-
-
 # --- Rule sets by office, the working-day calendar, contact attempts --------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from reports.coverage import coverage_snapshots_refresh
+from reports.services import coverage_snapshots_refresh
 
 from .services import due_states_refresh
 

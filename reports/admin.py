@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from clients.admin import ReadOnlyAdmin
 
-from .models import ActivityMonth, ClientExport, StoredReport
+from .models import ActivityMonth, ClientExport, CoverageDay, StoredReport
 
 
 @admin.register(StoredReport)
@@ -48,3 +48,11 @@ class ActivityMonthAdmin(ReadOnlyAdmin):
     @admin.display(boolean=True, description="stale", ordering="day__stale")
     def stale(self, obj: ActivityMonth) -> bool:
         return obj.day.stale
+
+
+@admin.register(CoverageDay)
+class CoverageDayAdmin(ReadOnlyAdmin):
+    """Days whose coverage figures are kept (month ends): fresh or stale."""
+
+    list_display = ["day", "stale", "computed_at"]
+    list_filter = ["stale"]

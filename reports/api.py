@@ -1,6 +1,7 @@
 """The coverage report in the REST API: GET /api/v1/coverage/.
 
-The same report as the page (reports.services.coverage_report, built on reports.coverage),
+The same report as the page (reports.selectors.report.coverage_report, built on
+reports.selectors.coverage),
 with the page's parameters and defaults: `period` (month, quarter or range) with `month`
 (YYYY-MM), `quarter` (YYYY-Qn) or `start`/`end` (YYYY-MM-DD); `level` (office, service line,
 team or adviser); optionally `team` (repeatable) to narrow to some of the caller's teams.
@@ -25,8 +26,11 @@ from interviews.choices import Channel
 from teams import policy
 from teoffice.api import MAX_ID, api_exception_handler
 
-from . import services
-from .coverage import LEVELS
+from .columns import LEVEL_LABELS, columns
+from .figures import LEVELS
+from .periods import period_parse, previous_month, previous_quarter
+from .selectors.activity import OUTCOMES
+from .selectors.report import Report, Row, coverage_report
 
 PERIODS = ["month", "quarter", "range"]
 
@@ -51,7 +55,7 @@ class CoverageQuerySerializer(serializers.Serializer):
         required=False, help_text=_("With period=range: last day (cut to today).")
     )
     level = serializers.ChoiceField(
-        choices=[(level, services.LEVEL_LABELS[level]) for level in LEVELS],
+        choices=[(level, LEVEL_LABELS[level]) for level in LEVELS],
         default="team",
         help_text=_("One row per office, service line, team or adviser."),
     )
@@ -92,7 +96,7 @@ def _row_fields() -> dict[str, serializers.Field]:
         "no_shows": serializers.IntegerField(),
         "cancellations": serializers.IntegerField(),
         "median_interval_days": serializers.FloatField(allow_null=True),
-        **{name: serializers.IntegerField() for name in services.OUTCOMES},
+        **{name: serializers.IntegerField() for name in OUTCOMES},
         "series": FiguresSerializer(many=True, help_text=_("Coverage at each month end.")),
     }
     return fields
@@ -141,11 +145,11 @@ def _series(series: list[tuple]) -> list[dict]:
     ]
 
 
-def _row(row: services.Row, series: list[tuple]) -> dict:
+def _row(row: Row, series: list[tuple]) -> dict:
     return {"key": row.key, "parent": row.parent, **row.values(), "series": _series(series)}
 
 
-def report_data(report: services.Report) -> dict:
+def report_data(report: Report) -> dict:
     return {
         "period": {
             "kind": report.period.kind,
@@ -159,7 +163,7 @@ def report_data(report: services.Report) -> dict:
         "referral_outcomes": report.referral_outcomes,
         "definitions": [
             {"key": c.key, "header": c.header, "kind": c.kind, "definition": c.definition}
-            for c in services.columns()
+            for c in columns()
         ],
     }
 
@@ -201,15 +205,15 @@ class CoverageView(APIView):
                 {"team": [_("No such teams: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
             )
         today = timezone.localdate()
-        period = services.period_parse(
+        period = period_parse(
             kind=params["period"],
-            month=params.get("month") or f"{services.previous_month(today).start:%Y-%m}",
-            quarter=params.get("quarter") or services.previous_quarter(today).label,
+            month=params.get("month") or f"{previous_month(today).start:%Y-%m}",
+            quarter=params.get("quarter") or previous_quarter(today).label,
             start=params.get("start"),
             end=params.get("end"),
             today=today,
         )
-        report = services.coverage_report(
+        report = coverage_report(
             user=user,
             start=period.start,
             end=period.end,

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from interviews.choices import DueState
 
-from . import services
-from .coverage import LEVELS
+from .columns import LEVEL_LABELS
+from .figures import LEVELS
+from .periods import month_choices, period_parse, previous_month, previous_quarter, quarter_choices
 
 PERIOD_CHOICES = [("month", _("Month")), ("quarter", _("Quarter")), ("range", _("Custom range"))]
 
@@ -33,27 +34,27 @@ class ReportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     level = forms.ChoiceField(
-        label=_("Rows"), choices=[(level, services.LEVEL_LABELS[level]) for level in LEVELS]
+        label=_("Rows"), choices=[(level, LEVEL_LABELS[level]) for level in LEVELS]
     )
 
     def __init__(self, data, *, today: dt.date, **kwargs):
         self.today = today
-        last_month = services.previous_month(today)
+        last_month = previous_month(today)
         defaults = {"period": "month", "month": f"{last_month.start:%Y-%m}", "level": "team"}
         merged = {**defaults, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
         super().__init__(merged, label_suffix="", **kwargs)
-        self.fields["month"].choices = [(m, m) for m in services.month_choices(today)]
-        self.fields["quarter"].choices = [(q, q) for q in services.quarter_choices(today)]
-        self.fields["quarter"].initial = f"{services.previous_quarter(today).label}"
+        self.fields["month"].choices = [(m, m) for m in month_choices(today)]
+        self.fields["quarter"].choices = [(q, q) for q in quarter_choices(today)]
+        self.fields["quarter"].initial = f"{previous_quarter(today).label}"
         if "quarter" not in merged:
-            self.data = {**self.data, "quarter": services.previous_quarter(today).label}
+            self.data = {**self.data, "quarter": previous_quarter(today).label}
 
     def clean(self):
         data = super().clean()
         if self.errors:
             return data
         try:
-            data["period_obj"] = services.period_parse(
+            data["period_obj"] = period_parse(
                 kind=data["period"],
                 month=data.get("month"),
                 quarter=data.get("quarter"),

@@ -1,10 +1,11 @@
-"""Models of reports: the stored monthly reports and the record of client-level exports."""
+"""Models of reports: the kept coverage figures and activity of closed months, the stored
+monthly reports and the record of client-level exports."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from teams import policy
@@ -15,6 +16,65 @@ class StoredReportQuerySet(models.QuerySet):
     def visible_to(self, user) -> StoredReportQuerySet:
         """Stored reports of the offices and service lines in `user`'s manager scopes."""
         return self.filter(policy.stored_reports_q(user))
+
+
+class CoverageDay(models.Model):
+    """A day whose coverage figures are kept in CoverageSnapshot rows.
+
+    Figures for a past day change only when history is written retroactively (an interview
+    or status change dated on or before it); the services then mark the day stale, and a
+    stale day is never served: reports.selectors.coverage computes it from the data instead
+    until the nightly job rebuilds it.
+    """
+
+    day = models.DateField(unique=True)
+    computed_at = models.DateTimeField()
+    stale = models.BooleanField(default=False)
+
+    class Meta:
+        # The table was created by interviews, where the model lived first.
+        db_table = "interviews_coverageday"
+        ordering = ["-day"]
+        verbose_name = _("coverage day")
+        verbose_name_plural = _("coverage days")
+
+    def __str__(self) -> str:
+        return f"{self.day} ({'stale' if self.stale else 'fresh'})"
+
+
+class CoverageSnapshot(models.Model):
+    """Coverage figures of one team and responsible adviser as of the end of a day."""
+
+    day = models.ForeignKey(CoverageDay, on_delete=models.CASCADE, related_name="rows")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    required = models.PositiveIntegerField()
+    covered = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "interviews_coveragesnapshot"  # as CoverageDay's
+        verbose_name = _("coverage snapshot")
+        verbose_name_plural = _("coverage snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team", "adviser"], name="coveragesnapshot_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["day", "team"],
+                condition=Q(adviser__isnull=True),
+                name="coveragesnapshot_unique_unassigned",
+            ),
+            models.CheckConstraint(
+                condition=Q(covered__lte=F("required")) & Q(overdue__lte=F("required")),
+                name="coveragesnapshot_counts_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day_id}: team {self.team_id} adviser {self.adviser_id}"
 
 
 class StoredReport(models.Model):
@@ -111,12 +171,10 @@ class ActivityMonth(models.Model):
     """The kept activity figures of a closed month, beside its coverage snapshot.
 
     They share the month end's CoverageDay: history written retroactively marks the day
-    stale, and then neither is served (reports.activity computes the month from the data).
+    stale, and then neither is served (reports.selectors.activity computes the month from the data).
     """
 
-    day = models.OneToOneField(
-        "interviews.CoverageDay", on_delete=models.CASCADE, related_name="activity"
-    )
+    day = models.OneToOneField(CoverageDay, on_delete=models.CASCADE, related_name="activity")
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -176,7 +234,7 @@ class ActivityLineCount(_Counted):
     """A month's ActivityCount rows summed per service line: what a service-line or office
     report reads for a kept month (a few hundred rows a month instead of a hundred thousand).
     Built with the month; rebuilt for every kept month when a team changes service line
-    (reports.activity.activity_lines_rebuild), so it always equals the team rows summed
+    (reports.services.activity_lines_rebuild), so it always equals the team rows summed
     over the teams' current lines."""
 
     month = models.ForeignKey(ActivityMonth, on_delete=models.CASCADE, related_name="line_rows")

@@ -19,12 +19,17 @@ from django.views.decorators.vary import vary_on_headers
 
 from audit.models import AccessAction
 from audit.services import access_record
+from partners.models import ReferralOutcome
 from teams import policy
 
-from . import exports, services
+from . import exports
 from .charts import Series, line_chart
+from .columns import LEVEL_LABELS, columns
 from .forms import ClientExportForm, ReportForm
 from .models import ClientExport, StoredReport
+from .selectors.clients import clients_for_export
+from .selectors.report import Report, Row, coverage_report
+from .services import client_export_finish, client_export_start
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +37,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHART_MAX_ROWS = 3  # the chart's legend has room for the total and three rows
 
 
-def coverage_chart(report: services.Report):
+def coverage_chart(report: Report):
     """Coverage % at each month end: the total, and each row when there are few rows."""
     labels = [f"{day:%m/%Y}" for day, _f in report.series]
     series = [Series(_("Total"), [f.coverage_pct for _d, f in report.series_total])]
@@ -59,16 +64,14 @@ def _display(value, kind: str) -> str:
     return str(value)
 
 
-def _cells(row: services.Row) -> list[str]:
+def _cells(row: Row) -> list[str]:
     values = row.values()
-    return [_display(values[c.key], c.kind) for c in services.columns()[1:]]
+    return [_display(values[c.key], c.kind) for c in columns()[1:]]
 
 
 def _referral_labels(counts: dict[str, int] | None) -> list[tuple[str, int]]:
     if not counts:
         return []
-    from partners.models import ReferralOutcome
-
     labels = dict(ReferralOutcome.choices)
     return [(str(labels[k]), n) for k, n in counts.items() if k in labels]
 
@@ -86,9 +89,9 @@ def _form(request: HttpRequest) -> ReportForm:
     return form
 
 
-def _build(request: HttpRequest, form: ReportForm) -> services.Report:
+def _build(request: HttpRequest, form: ReportForm) -> Report:
     period = form.cleaned_data["period_obj"]
-    return services.coverage_report(
+    return coverage_report(
         user=request.user,
         start=period.start,
         end=period.end,
@@ -106,14 +109,14 @@ def _query(form: ReportForm) -> str:
 def report(request: HttpRequest) -> HttpResponse:
     _require_reports(request)
     form = _form(request)
-    context: dict = {"form": form, "definitions": services.columns()[1:]}
+    context: dict = {"form": form, "definitions": columns()[1:]}
     if form.is_valid():
         built = _build(request, form)
         context |= {
             "report": built,
             "query": _query(form),
             "chart": coverage_chart(built),
-            "level_label": services.LEVEL_LABELS[built.level],
+            "level_label": LEVEL_LABELS[built.level],
             "table_rows": [(row, _cells(row)) for row in [*built.rows, built.total]],
             "referral_outcomes": _referral_labels(built.referral_outcomes),
         }
@@ -130,7 +133,7 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/coverage.html", context, status=status)
 
 
-def _export_report(request: HttpRequest) -> services.Report | HttpResponse:
+def _export_report(request: HttpRequest) -> Report | HttpResponse:
     _require_reports(request)
     form = _form(request)
     if not form.is_valid():
@@ -192,8 +195,8 @@ def client_export(request: HttpRequest) -> HttpResponse:
         )
     filters = form.filters()
     fmt = form.cleaned_data["format"]
-    clients = services.clients_for_export(user=request.user, filters=filters)
-    record = services.client_export_start(user=request.user, fmt=fmt, filters=filters)
+    clients = clients_for_export(user=request.user, filters=filters)
+    record = client_export_start(user=request.user, fmt=fmt, filters=filters)
     # Every client in the file, in one INSERT ... SELECT (the ids never pass through Python).
     access_record(request=request, clients=clients, action=AccessAction.EXPORT)
     stamp = timezone.localtime(record.started_at).strftime("%Y%m%d-%H%M")
@@ -206,7 +209,7 @@ def client_export(request: HttpRequest) -> HttpResponse:
         target, rows = exports.client_xlsx_file(exports.client_values(clients))
 
     def done(completed: bool) -> None:
-        services.client_export_finish(export=record, rows=rows, completed=completed)
+        client_export_finish(export=record, rows=rows, completed=completed)
 
     content_type = "text/csv; charset=utf-8" if fmt == ClientExport.Format.CSV else XLSX
     response = StreamingHttpResponse(exports.file_chunks(target, done), content_type=content_type)

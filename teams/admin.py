@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from reports.services import activity_lines_rebuild
 from teoffice.api import api_token_issue
 
 from .models import ManagerScope, Membership, Office, ServiceLine, Team
@@ -38,8 +39,6 @@ class TeamAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "service_line" in form.changed_data:
             # The reports' kept sums per service line follow the team to its new line.
-            from reports.activity import activity_lines_rebuild
-
             activity_lines_rebuild()
 
 

@@ -12,7 +12,8 @@ from clients.models import Assignment, Client
 from interviews import rules
 from interviews.choices import Outcome
 from interviews.models import Interview
-from reports.coverage import HELSINKI, day_end
+from reports.periods import LOCAL_ZONE as HELSINKI
+from reports.periods import day_end
 from teams.models import Team
 from teams.names import display_name
 from teoffice.db import sql_datetime, sql_table

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from clients.models import Client
-from reports.coverage import Figures, coverage_on
+from reports.figures import Figures
+from reports.selectors.coverage import coverage_on
 from teams.models import ServiceLine, Team
 
 OFFICE_SORTS = ("name", "coverage", "overdue", "load")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from interviews.choices import Channel
-from reports.coverage import Figures
+from reports.figures import Figures
 from teams.models import Role
 
 CHANNELS: tuple[tuple[str, str], ...] = tuple(Channel.choices)  # (value, lazy label)

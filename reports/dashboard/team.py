@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from partners.models import ReferralOutcome
 from partners.services import outcome_counts
-from reports.coverage import Figures, coverage_grouped, coverage_on, coverage_pairs_by_month
+from reports.figures import Figures
+from reports.selectors.coverage import coverage_grouped, coverage_on, coverage_pairs_by_month
 from teams.models import Membership, Team
 from teams.names import display_name
 

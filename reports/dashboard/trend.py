@@ -6,9 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from reports.activity import activity_by_key
-from reports.coverage import Figures, Pair, coverage_grouped, month_end
+from reports.figures import Figures, Pair
 from reports.models import ActivityKind
+from reports.periods import month_end
+from reports.selectors.activity import activity_by_key
+from reports.selectors.coverage import coverage_grouped
 from teams.models import Team
 
 from .rows import month_start, previous_month

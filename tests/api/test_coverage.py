@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from clients.services import client_create
 from interviews.services import interview_log
-from reports import services
+from reports.periods import period_parse, previous_month, previous_quarter
+from reports.selectors.report import coverage_report
 from tests.conftest import make_code
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +75,8 @@ def test_the_api_returns_the_same_figures_as_the_report_service(api, manager, se
     today = timezone.localdate()
     month = f"{today:%Y-%m}"
     body = api(manager).get(URL, {"period": "month", "month": month, "level": "adviser"}).json()
-    period = services.period_parse(kind="month", month=month, today=today)
-    report = services.coverage_report(
+    period = period_parse(kind="month", month=month, today=today)
+    report = coverage_report(
         user=manager, start=period.start, end=period.end, level="adviser", period_kind="month"
     )
     assert body["period"]["label"] == month
@@ -86,7 +87,7 @@ def test_the_api_returns_the_same_figures_as_the_report_service(api, manager, se
 
 def test_defaults_are_the_pages_previous_month_by_team(api, manager, seeded):
     body = api(manager).get(URL).json()
-    previous = services.previous_month(timezone.localdate())
+    previous = previous_month(timezone.localdate())
     assert body["period"] == {
         "kind": "month",
         "label": previous.label,
@@ -97,7 +98,7 @@ def test_defaults_are_the_pages_previous_month_by_team(api, manager, seeded):
 
 
 def test_a_quarter(api, manager, seeded):
-    quarter = services.previous_quarter(timezone.localdate())
+    quarter = previous_quarter(timezone.localdate())
     body = api(manager).get(URL, {"period": "quarter", "quarter": quarter.label}).json()
     assert body["period"]["start"] == quarter.start.isoformat()
     assert len(body["total"]["series"]) == 3

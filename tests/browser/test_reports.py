@@ -9,7 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from reports.services import coverage_report, previous_quarter
+from reports.periods import previous_quarter
+from reports.selectors.report import coverage_report
 from tools.demo.office import seed_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)

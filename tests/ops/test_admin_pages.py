@@ -32,13 +32,12 @@ def test_the_kept_days_list_their_staleness(client, superuser):
 
     from django.utils import timezone
 
-    from interviews.models import CoverageDay
-    from reports.models import ActivityMonth
+    from reports.models import ActivityMonth, CoverageDay
 
     day = CoverageDay.objects.create(day=dt.date(2026, 10, 31), computed_at=timezone.now())
     ActivityMonth.objects.create(day=day, computed_at=timezone.now())
     CoverageDay.objects.filter(pk=day.pk).update(stale=True)
     client.force_login(superuser)
-    for name in ("interviews_coverageday", "reports_activitymonth"):
+    for name in ("reports_coverageday", "reports_activitymonth"):
         page = client.get(reverse(f"admin:{name}_changelist")).content.decode()
         assert "31" in page and 'alt="True"' in page  # the stale mark

@@ -14,7 +14,10 @@ from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import Outcome
 from interviews.models import Interview
-from reports.coverage import HELSINKI, Figures, coverage_by_month, coverage_on, month_ends
+from reports.figures import Figures
+from reports.periods import LOCAL_ZONE as HELSINKI
+from reports.periods import month_ends
+from reports.selectors.coverage import coverage_by_month, coverage_on
 from tests.conftest import make_client, make_interview
 from tools.demo.office import seed_demo
 
@@ -170,13 +173,10 @@ def test_interviews_are_counted_by_helsinki_day(team_a, adviser):
 
 
 def test_kept_snapshots_equal_the_history_and_are_never_served_stale(team_a, adviser):
-    from interviews.models import CoverageDay
     from interviews.services import interview_log
-    from reports.coverage import (
-        coverage_days_invalidate,
-        coverage_from_history,
-        coverage_snapshots_refresh,
-    )
+    from reports.models import CoverageDay
+    from reports.selectors.history import coverage_from_history
+    from reports.services import coverage_days_invalidate, coverage_snapshots_refresh
 
     today = D(2026, 11, 25)
     with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
@@ -210,7 +210,8 @@ def test_kept_snapshots_equal_the_history_and_are_never_served_stale(team_a, adv
 
 
 def test_today_from_columns_equals_today_from_history(team_a):
-    from reports.coverage import _current, coverage_from_history
+    from reports.selectors.coverage import _current
+    from reports.selectors.history import coverage_from_history
 
     today = D(2026, 11, 25)
     with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):

@@ -13,7 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from clients.models import Client
-from reports.services import CHANNELS, columns, coverage_report
+from reports.columns import CHANNELS, columns
+from reports.selectors.report import coverage_report
 from teams.models import Team
 from tools.demo.office import seed_demo
 

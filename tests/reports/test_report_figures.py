@@ -16,16 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from clients.models import Assignment, Client, Status, StatusChange
 from interviews import rules
 from interviews.choices import AppointmentStatus, Channel, Outcome
-from interviews.models import Appointment, CoverageDay, Interview
+from interviews.models import Appointment, Interview
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
-from reports.coverage import HELSINKI
-from reports.services import (
-    Period,
-    coverage_report,
-    period_parse,
-    previous_quarter,
-    report_build,
-)
+from reports.models import CoverageDay
+from reports.periods import LOCAL_ZONE as HELSINKI
+from reports.periods import Period, period_parse, previous_quarter
+from reports.selectors.report import coverage_report, report_build
 from teams.models import Team
 from tests.conftest import make_client, make_interview, make_user
 from tools.demo.office import seed_demo
@@ -244,7 +240,7 @@ def test_query_count_does_not_grow_with_teams(service_line, manager, adviser):
             make_interview(c, adviser, held_on=D(2026, 8, 1))
             _status(c, Status.EMPLOYED, D(2026, 9, 1), old=Status.UNEMPLOYED)
     assert build() == one
-    # A few coverage queries per month (reports.coverage), then interviews, median,
+    # A few coverage queries per month (reports.selectors.coverage), then interviews, median,
     # outcomes, all teams, labels, partners' referral outcomes, the manager's scopes, teams.
     assert one <= 3 * 3 + 8
 
@@ -381,8 +377,8 @@ def seeded(db):
 def test_seeded_office_matches_independent_sql(seeded, start, end, kept):
     """The same figures whether the closed months are read from their kept activity rows
     (the nightly job's) or computed from the history."""
-    from reports.coverage import coverage_snapshots_refresh
     from reports.models import ActivityMonth
+    from reports.services import coverage_snapshots_refresh
 
     with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
         if kept:
@@ -413,8 +409,8 @@ def test_seeded_office_matches_independent_sql(seeded, start, end, kept):
 def test_kept_months_are_read_and_a_stale_month_is_computed_again(seeded):
     """A whole closed month comes from its kept rows while its day is fresh; once history
     dated in it is written (the day turns stale) it is computed from the data again."""
-    from reports.coverage import coverage_snapshots_refresh
     from reports.models import ActivityCount, ActivityKind, ActivityLineCount
+    from reports.services import coverage_snapshots_refresh
 
     today = D(2026, 11, 25)
     october = Period(D(2026, 10, 1), D(2026, 10, 31))
@@ -457,7 +453,7 @@ def test_kept_months_are_read_and_a_stale_month_is_computed_again(seeded):
 def test_median_of_a_histogram_is_the_median_of_its_values(seed):
     import random
 
-    from reports.activity import median_of
+    from reports.selectors.activity import median_of
 
     rng = random.Random(seed)
     values = [rng.randint(0, 120) for _ in range(rng.randint(1, 60))]
@@ -469,9 +465,9 @@ def test_median_of_a_histogram_is_the_median_of_its_values(seed):
 def test_cancelling_a_past_appointment_or_a_late_no_show_reaches_a_kept_month(
     team_a, adviser, manager
 ):
-    from interviews.models import CoverageDay
     from interviews.services import appointment_cancel, interview_log
-    from reports.coverage import coverage_snapshots_refresh
+    from reports.models import CoverageDay
+    from reports.services import coverage_snapshots_refresh
 
     client = make_client(team_a, registered_on=D(2026, 1, 1), responsible_adviser=adviser)
     _status(client, Status.UNEMPLOYED, D(2026, 1, 1))
@@ -526,8 +522,8 @@ def test_line_and_office_reports_read_line_sums_equal_to_the_team_rows(seeded, r
     covers only in part) give what the history gives, also after a team changed line."""
     from django.contrib import admin
 
-    from reports.coverage import coverage_snapshots_refresh
     from reports.models import ActivityLineCount
+    from reports.services import coverage_snapshots_refresh
     from teams.admin import TeamAdmin
     from teams.models import ServiceLine
 

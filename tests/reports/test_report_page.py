@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Status, StatusChange
-from reports.services import previous_month
+from reports.periods import previous_month
 from teams.models import Team
 from tests.conftest import PASSWORD, make_client, make_interview, make_user
 

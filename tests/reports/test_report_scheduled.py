@@ -13,9 +13,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from clients.models import Status, StatusChange
-from reports.coverage import HELSINKI
 from reports.models import StoredReport
-from reports.services import Period, report_build
+from reports.periods import LOCAL_ZONE as HELSINKI
+from reports.periods import Period
+from reports.selectors.report import report_build
 from reports.tasks import monthly_reports_build
 from teams.models import ManagerScope, Office, ServiceLine, Team
 from tests.conftest import PASSWORD, make_client, make_interview, make_user

@@ -12,9 +12,11 @@ from clients.models import Client
 from clients.selectors import office_schedule_of_team
 from clients.services import client_create
 from interviews.choices import Channel, Outcome
-from interviews.models import CoverageDay, OfficeRuleSet
+from interviews.models import OfficeRuleSet
 from interviews.services import interview_log, office_rule_set_choose
-from reports.coverage import coverage_from_history, coverage_snapshot_build
+from reports.models import CoverageDay
+from reports.selectors.history import coverage_from_history
+from reports.services import coverage_snapshot_build
 from tests.conftest import make_client, make_code, make_interview
 
 D = dt.date

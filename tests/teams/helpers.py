@@ -9,7 +9,7 @@ from django.utils import timezone
 from clients.models import StatusChange
 from interviews.choices import Channel, Outcome
 from interviews.models import Interview
-from reports.coverage import HELSINKI
+from reports.periods import LOCAL_ZONE as HELSINKI
 from tests.conftest import make_client
 
 

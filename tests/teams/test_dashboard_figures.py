@@ -12,9 +12,9 @@ from django.utils import timezone
 from clients.models import Status
 from clients.services import clients_reassign
 from interviews.choices import Channel, Outcome
-from reports.coverage import HELSINKI
 from reports.dashboard.rows import previous_month, suggest_receiver
 from reports.dashboard.team import team_dashboard
+from reports.periods import LOCAL_ZONE as HELSINKI
 from teams.models import Role
 from tests.conftest import make_user
 
@@ -180,7 +180,7 @@ def test_interviews_count_for_the_team_the_client_had_at_the_months_end(
 ):
     """A client who moved mid-month counts for the new team for the whole month (its end)
     and for the old team before; the same read from kept months or from the history."""
-    from reports.coverage import coverage_snapshots_refresh
+    from reports.services import coverage_snapshots_refresh
 
     today, months = moved_mid_year
     if kept:
@@ -206,8 +206,9 @@ def test_interviews_count_for_the_team_the_client_had_at_the_months_end(
 def test_narrow_history_reads_equal_the_office_wide_ones(moved_mid_year, team_a, team_b):
     """Computing a month that is not kept from the teams' clients only (what the dashboard
     does) gives what the office-wide computation gives, moved clients included."""
-    from reports.activity import activity_by_key
-    from reports.coverage import coverage_from_history, month_end, month_ends
+    from reports.periods import month_end, month_ends
+    from reports.selectors.activity import activity_by_key
+    from reports.selectors.history import coverage_from_history
 
     today, months = moved_mid_year
     for ids in ([team_a.pk], [team_b.pk], [team_a.pk, team_b.pk]):
@@ -234,7 +235,7 @@ def _count_queries(team, today) -> int:
 
 
 def test_query_count_does_not_grow_with_members_or_clients(team_a, team_b, adviser, manager):
-    from reports.coverage import coverage_snapshots_refresh
+    from reports.services import coverage_snapshots_refresh
 
     today = timezone.localdate()
     long_ago = today - dt.timedelta(days=400)

@@ -5,7 +5,7 @@ last month's interviews stay with the old team, this month's go with the client)
 changes out of and back into the cycle, no-shows and cancellations. The SQL below reads the
 tables directly (stored columns for today's state, the Assignment history for the team a
 client had at the end of each month) and shares no code with reports.dashboard,
-reports.coverage or reports.activity.
+reports.selectors.coverage or reports.selectors.activity.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from clients.services import client_status_change, clients_reassign
 from interviews import rules
 from interviews.choices import Channel, Outcome
 from interviews.models import Interview
-from reports.coverage import HELSINKI
 from reports.dashboard.office import service_line_overview
 from reports.dashboard.rows import previous_month
 from reports.dashboard.team import team_dashboard
+from reports.periods import LOCAL_ZONE as HELSINKI
 from teams.models import Membership, Team
 from tools.demo.office import seed_demo
 
@@ -219,9 +219,8 @@ def test_interview_counts_equal_direct_sql_with_moves(seeded):
 def test_kept_months_give_the_same_dashboard_as_the_history(seeded):
     """The trend's closed months read from the nightly job's kept snapshots and activity
     equal the same months computed from the history, for every team of the office."""
-    from interviews.models import CoverageDay
-    from reports.coverage import coverage_snapshots_refresh
-    from reports.models import ActivityMonth
+    from reports.models import ActivityMonth, CoverageDay
+    from reports.services import coverage_snapshots_refresh
 
     today = seeded
 

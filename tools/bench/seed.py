@@ -9,7 +9,7 @@ import psycopg2
 from django.core.management import call_command
 from django.db import connection, connections
 
-from reports.coverage import coverage_snapshots_refresh
+from reports.services import coverage_snapshots_refresh
 from tools.demo.office import is_seeded, seed_demo
 
 from .core import Bench, vacuum

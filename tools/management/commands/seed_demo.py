@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from interviews import rulesets
-from reports.coverage import coverage_snapshots_refresh
+from reports.services import coverage_snapshots_refresh
 from tools.demo.office import is_seeded, seed_demo
 from tools.demo.partners import seed_partners
 
