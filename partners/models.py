@@ -17,15 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 
-
-class ServiceType(models.TextChoices):
-    COACHING = "coaching", _("Coaching")
-    HEALTH = "health", _("Health services")
-    SOCIAL = "social_services", _("Social services")
-    KELA = "kela", _("Kela")
-    EDUCATION = "education", _("Education")
-    CAREER_GUIDANCE = "career_guidance", _("Career guidance")
-    OTHER = "other", _("Other")
+from .choices import ConsentMethod, ReferralOutcome, ReferralStatus, ServiceType
 
 
 class PartnerQuerySet(models.QuerySet):
@@ -115,14 +107,6 @@ class PartnerUser(models.Model):
         return f"{self.user} ({self.partner})"
 
 
-class ConsentMethod(models.TextChoices):
-    IN_PERSON = "in_person", _("In person, orally")
-    PHONE = "phone", _("By phone")
-    VIDEO = "video", _("In a video meeting")
-    WRITTEN = "written", _("In writing (signed)")
-    ELECTRONIC = "electronic", _("Electronically (e-service)")
-
-
 class ConsentQuerySet(models.QuerySet):
     def valid_on(self, day: dt.date) -> ConsentQuerySet:
         return self.filter(revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day)
@@ -183,23 +167,6 @@ class Consent(models.Model):
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.revoked_at is None and self.valid_from <= day <= self.valid_until
-
-
-class ReferralStatus(models.TextChoices):
-    SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
-    STARTED = "started", _("Started")
-    ENDED = "ended", _("Ended")
-    DECLINED = "declined", _("Declined")
-
-
-class ReferralOutcome(models.TextChoices):
-    OPEN_MARKET = "open_market", _("Employed on the open market")
-    SUBSIDISED = "subsidised", _("Subsidised work")
-    STUDY = "study", _("Study")
-    WORK_TRIAL = "work_trial", _("Work trial")
-    OTHER_SERVICE = "other_service", _("Other service")
-    NO_CHANGE = "no_change", _("No change")
 
 
 class ReferralQuerySet(models.QuerySet):

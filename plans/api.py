@@ -35,7 +35,7 @@ from clients.models import Client
 from interviews.choices import Outcome
 from interviews.models import Interview
 from interviews.rules import month_start
-from partners.models import ReferralOutcome
+from partners.choices import ReferralOutcome
 from teams import access
 from teoffice.api import (
     CLIENT_ID_PARAMETER,

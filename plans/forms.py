@@ -6,7 +6,7 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import ReferralOutcome
+from partners.choices import ReferralOutcome
 
 from .models import ActionKind, ActionStatus, Goal, PlanVersion
 from .services import ActionInput, PlanInput, referral_action_state

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from partners.models import ReferralOutcome
+from partners.choices import ReferralOutcome
 
 
 class Goal(models.TextChoices):

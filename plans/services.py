@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from audit.models import ChangeEventKind
 from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
 from interviews.rules import month_start
-from partners.models import Referral, ReferralOutcome, ReferralStatus, ServiceType
+from partners.choices import ReferralOutcome, ReferralStatus, ServiceType
 
 from .models import (
     ActionKind,
@@ -25,6 +26,9 @@ from .models import (
     PlanAction,
     PlanVersion,
 )
+
+if TYPE_CHECKING:  # a referral is passed in; plans reads partners only through it
+    from partners.models import Referral
 
 
 @dataclass(frozen=True)
@@ -143,9 +147,7 @@ def _with_referral_links(
     had, matched by type and description as the plan history matches actions."""
     given = {a.referral_id for a in actions if a.referral_id is not None}
     known = (
-        set(Referral.objects.filter(client=client, pk__in=given).values_list("pk", flat=True))
-        if given
-        else set()
+        set(client.referrals.filter(pk__in=given).values_list("pk", flat=True)) if given else set()
     )
     carried: dict[tuple[str, str], int] = {}
     if current is not None and any(a.referral_id is None for a in actions):

@@ -12,6 +12,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from interviews.models import DueRun
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,7 +71,6 @@ def _check_redis() -> dict:
 
 
 def _check_due_engine() -> dict:
-    from interviews.models import DueRun
 
     try:
         last = (
