@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.conf import settings
+
 from clients.models import Status
 from interviews.choices import Channel
 from plans.models import ActionKind, Goal
 
-HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")  # the demo office's own zone
+HELSINKI = zoneinfo.ZoneInfo(settings.TIME_ZONE)  # the office's zone (Europe/Helsinki)
 
 FIRST_NAMES = [
     "Aino",
