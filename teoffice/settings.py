@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from .logging_config import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -377,31 +379,10 @@ SMS_GATEWAY = env("SMS_GATEWAY", "notifications.sms.ConsoleSmsGateway")
 if SMS_GATEWAY.startswith("partners.sms."):  # the gateways' module until they moved: still works
     SMS_GATEWAY = "notifications.sms." + SMS_GATEWAY.removeprefix("partners.sms.")
 
-# Structured logs (teoffice/logging.py): JSON lines in production, text in development; every
-# line has request_id and user_id; identity codes are masked as a safety net.
+# Structured logs (teoffice/logging.py; the dict in teoffice/logging_config.py): JSON lines in
+# production, text in development; every line has request_id and user_id; identity codes are
+# masked as a safety net.
 LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG or TESTING else "json")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "context": {"()": "teoffice.logging.RequestContextFilter"},
-        "mask_identity_codes": {"()": "teoffice.logging.MaskIdentityCodesFilter"},
-    },
-    "formatters": {
-        "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user_id)s] %(message)s"
-        },
-        "json": {"()": "teoffice.logging.json_formatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["context", "mask_identity_codes"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
 # Celery workers log through the LOGGING above instead of replacing the root logger.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
