@@ -49,16 +49,16 @@ CLIENT_COLUMNS = [
 class _OfficeRules:
     """An office's rule sets by start date, resolved to RuleSet objects once."""
 
-    def __init__(self, schedule: rulesets.Schedule, default: rulesets.RuleSet) -> None:
+    def __init__(self, schedule: rulesets.Schedule) -> None:
         chosen = sorted(schedule)
         self.starts = [start for start, _code in chosen]
         self.rule_sets = [rulesets.get(code) for _start, code in chosen]
-        self.default = default
+        self.law = {code: rulesets.get(code) for code in rulesets.LAW}
 
     def in_force(self, day: dt.date) -> rulesets.RuleSet:
         """rulesets.in_force() for this office, by bisection."""
         index = bisect.bisect_right(self.starts, day)
-        return self.rule_sets[index - 1] if index else self.default
+        return self.rule_sets[index - 1] if index else self.law[rulesets.law_code_on(day)]
 
 
 class ClientRowBuilder:
@@ -66,10 +66,9 @@ class ClientRowBuilder:
 
     def __init__(self, *, today: dt.date, schedules: Mapping[int, rulesets.Schedule]) -> None:
         self.today = today
-        default = rulesets.get(None)
-        self._default = _OfficeRules([], default)
+        self._default = _OfficeRules([])
         self._offices = {
-            office_id: _OfficeRules(schedule, default) for office_id, schedule in schedules.items()
+            office_id: _OfficeRules(schedule) for office_id, schedule in schedules.items()
         }
 
     @classmethod

@@ -127,7 +127,7 @@ def office_rule_sets(request: HttpRequest) -> HttpResponse:
         "form": form,
         "chosen": chosen,
         "rule_sets": rulesets.all_rule_sets(),
-        "default_label": labels[rulesets.DEFAULT],
+        "law": [rulesets.get(code) for code in rulesets.LAW],
     }
     return render(request, "interviews/office_rule_sets.html", context)
 

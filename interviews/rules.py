@@ -6,7 +6,7 @@ interviews.rules_sql, the same rule as SQL expressions for every client at once.
 forms are tested against each other. Both are pure: they import no model (an office's rule
 sets are read by the caller and passed in as a schedule).
 
-The rule (the 2017 periodic-interview rule; parameters in settings):
+The rule (as the 2017 periodic-interview rule put it; each rule set has its own numbers):
 1. Clients whose status is in REQUIRED_STATUSES must be interviewed; others are "not required".
 2. If an interview was held since the client's current status began, the next one is due
    INTERVIEW_INTERVAL_MONTHS calendar months after it.
@@ -19,7 +19,7 @@ Rule sets (interviews.rulesets): an office may choose another rule set from a da
 the client's office, on the day the deadline is counted from: the status start for the
 first interview, the last held interview for the next one. A later switch therefore never
 changes a deadline counted from an earlier day, and past figures stay as they were. With no
-OfficeRuleSet rows the default (periodic_2017, the rule above) applies everywhere.
+OfficeRuleSet rows each day follows the law in force that day (rulesets.LAW).
 
 Working days (nordic_2022, reform_2026): Monday to Friday except Finnish public holidays
 (holidays.Finland(), which includes Midsummer Eve and Christmas Eve). A deadline that falls

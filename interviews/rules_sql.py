@@ -143,16 +143,28 @@ def _after_held_expression(rule_set: rulesets.RuleSet, since, held):
     return _shifted(due, rule_set)
 
 
+def law_code_expression(day):
+    """SQL for rulesets.law_code_on(): the code of the rule set the law had on `day`."""
+    day = _expr(day)
+    return Case(
+        *(
+            When(GreaterThanOrEqual(day, Value(start, output_field=DateField())), then=Value(code))
+            for start, code in rulesets.law_starts()
+        ),
+        default=Value(rulesets.LAW[0]),
+        output_field=CharField(),
+    )
+
+
 def _by_rule_set(team, anchor, build):
-    """The deadline built for the rule set in force on `anchor` for the team's office."""
-    if team is None:
-        return build(rulesets.get(None))
-    others = {rs.code: build(rs) for rs in rulesets.all_rule_sets() if rs.code != rulesets.DEFAULT}
+    """The deadline built for the rule set in force on `anchor`: the team's office's latest
+    choice from before it, or else the law's (rulesets.in_force)."""
+    code = law_code_expression(anchor)
+    if team is not None:
+        code = Coalesce(rule_set_code_expression(team, anchor), code, output_field=CharField())
+    first, *others = rulesets.all_rule_sets()
     return _SimpleCase(
-        rule_set_code_expression(team, anchor),
-        others,
-        build(rulesets.get(None)),
-        output_field=DateField(),
+        code, {rs.code: build(rs) for rs in others}, build(first), output_field=DateField()
     )
 
 
@@ -163,7 +175,7 @@ def next_due_date_expression(
     serves the stored columns (the due engine) and values as of a past day (coverage).
 
     `team` (a field name or expression of the client's team id) applies the rule set its
-    office chose (OfficeRuleSet); None: the default rule set only, as before rule sets."""
+    office chose (OfficeRuleSet) where it chose one; otherwise, and for None, the law's."""
     status, since, held = _expr(status), _expr(status_since), _expr(last_held_on)
     required = In(status, list(REQUIRED_STATUSES))
     return Case(

@@ -1,7 +1,9 @@
 """The interview rule sets as data: one entry per law, each with its parameters.
 
-An office chooses which rule set applies from which date (interviews.models.OfficeRuleSet);
-with no choice the default, periodic_2017, applies. interviews.rules turns a rule set into
+With no office choice, each day is computed under the rule set the law had on that day
+(LAW: each rule set applies from its `in_law_from` until the next one's; the 2017 rule for any
+earlier day). An office may still choose a rule set from a date (interviews.models.
+OfficeRuleSet, a pilot or a transition): from its first choice on, its latest choice applies. interviews.rules turns a rule set into
 due dates in Python, interviews.rules_sql as SQL. Check the law text before relying on a
 detail; the parameters here follow the public descriptions in ../shared/domain.md:
 
@@ -25,12 +27,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT = "periodic_2017"
+# The rule sets of the law, oldest first: each applies from its in_law_from (the first also
+# to any earlier day). Settings may override only the 2017 rule's numbers (see get()).
+LAW: tuple[str, ...] = ("periodic_2017", "nordic_2022", "reform_2026")
+SETTINGS_RULE = "periodic_2017"
 
 
 @dataclass(frozen=True)
@@ -94,11 +100,12 @@ CODES: tuple[str, ...] = tuple(_RULE_SETS)
 CHOICES: list[tuple[str, str]] = [(code, rs.label) for code, rs in _RULE_SETS.items()]
 
 
-def get(code: str | None) -> RuleSet:
-    """The rule set of `code` (the default for None). The default's interval and first
-    deadline come from settings (INTERVIEW_INTERVAL_MONTHS, INTERVIEW_FIRST_WITHIN_DAYS)."""
-    rule_set = _RULE_SETS[code or DEFAULT]
-    if rule_set.code == DEFAULT:
+def get(code: str) -> RuleSet:
+    """The rule set of `code`. The 2017 rule's interval and first deadline come from settings
+    (INTERVIEW_INTERVAL_MONTHS, INTERVIEW_FIRST_WITHIN_DAYS; 3 months and 14 days by default):
+    the later laws' numbers are the law's."""
+    rule_set = _RULE_SETS[code]
+    if rule_set.code == SETTINGS_RULE:
         return dataclasses.replace(
             rule_set,
             first_within_days=settings.INTERVIEW_FIRST_WITHIN_DAYS,
@@ -114,7 +121,33 @@ def all_rule_sets() -> list[RuleSet]:
 Schedule = list[tuple[dt.date, str]]  # (effective from, code), any order
 
 
+def fingerprint() -> str:
+    """A short digest of every rule set's parameters and of the law's order (settings
+    included): when it changes, the due engine's next run recomputes every client (a new
+    default or a changed parameter takes effect everywhere, in one set-based run)."""
+    parts = [
+        repr([(f.name, getattr(rs, f.name)) for f in dataclasses.fields(rs) if f.name != "label"])
+        for rs in all_rule_sets()
+    ] + [repr(LAW)]
+    return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def law_code_on(day: dt.date) -> str:
+    """The code of the rule set the law had on `day`."""
+    code = LAW[0]
+    for candidate in LAW[1:]:
+        if _RULE_SETS[candidate].in_law_from <= day:
+            code = candidate
+    return code
+
+
+def law_starts() -> list[tuple[dt.date, str]]:
+    """(from, code) of the law's rule sets after the first, newest first (for SQL)."""
+    return sorted(((_RULE_SETS[c].in_law_from, c) for c in LAW[1:]), reverse=True)
+
+
 def in_force(schedule: Schedule | None, day: dt.date) -> RuleSet:
-    """The rule set in force on `day` under an office's schedule (the default before any)."""
+    """The rule set in force on `day`: the office's latest choice from before it, or else the
+    law's."""
     chosen = [(start, code) for start, code in (schedule or []) if start <= day]
-    return get(max(chosen)[1] if chosen else None)
+    return get(max(chosen)[1] if chosen else law_code_on(day))

@@ -52,7 +52,8 @@ def test_switch_gives_new_clients_five_working_days_and_keeps_history(
         # Existing clients: deadlines counted from days before the switch do not move.
         assert dict(Client.objects.values_list("pk", "next_due_date")) == dues_before
         assert dues_before[waiting.pk] == D(2026, 6, 15)
-        assert dues_before[held.pk] == D(2026, 8, 1)
+        # Three months after 1.5. is Saturday 1.8.: the law of 2026 moves it to Monday.
+        assert dues_before[held.pk] == D(2026, 8, 3)
         # Past coverage: the same figures, and the kept snapshot is still served.
         assert {day: coverage_from_history(day) for day in before} == before
         kept.refresh_from_db()
@@ -168,7 +169,7 @@ def test_done_when_a_manager_switches_the_demo_office_on_the_page(db, client, se
         assert client.login(username="manager", password="pw-demo")
         url = reverse("interviews:office_rule_sets")
         page = client.get(url).content.decode()
-        assert "No rule set chosen: the default applies." in page
+        assert "No rule set chosen: the law in force applies." in page
         response = client.post(
             url, {"office": office.pk, "code": "nordic_2022", "effective_from": "2026-06-15"}
         )

@@ -15,7 +15,8 @@ D = dt.date
 
 
 def _due(code, since, held=None, status=Status.UNEMPLOYED):
-    schedule = [(D(2000, 1, 1), code)]
+    """The due date under `code` chosen for the office (None: no choice, the law's)."""
+    schedule = [(D(2000, 1, 1), code)] if code else None
     return rules.next_due_date(
         status=status, status_since=since, last_held_on=held, schedule=schedule
     )
@@ -154,10 +155,40 @@ def test_every_rule_set_keeps_the_three_month_interval():
     assert {rs.interval_months for rs in rulesets.all_rule_sets()} == {rules.interval_months()}
 
 
-def test_without_a_schedule_the_default_rule_applies():
+@pytest.mark.parametrize(
+    "since,code",
+    [
+        (D(2016, 6, 6), "periodic_2017"),  # before 2017 too: the oldest rule set
+        (D(2022, 5, 1), "periodic_2017"),
+        (D(2022, 5, 2), "nordic_2022"),
+        (D(2025, 12, 31), "nordic_2022"),
+        (D(2026, 1, 1), "reform_2026"),
+        (D(2026, 6, 6), "reform_2026"),
+    ],
+)
+def test_without_a_schedule_each_day_follows_the_law_in_force(since, code):
+    assert rulesets.in_force(None, since).code == code
     assert rules.next_due_date(
-        status=Status.UNEMPLOYED, status_since=D(2026, 6, 6), last_held_on=None
-    ) == _due("periodic_2017", D(2026, 6, 6))
+        status=Status.UNEMPLOYED, status_since=since, last_held_on=None
+    ) == _due(code, since)
+
+
+def test_the_law_in_force_in_2026_gives_ten_working_days_not_a_holiday():
+    """The issue's example: unemployment from Thursday 30.4.2026. The 2017 rule said
+    14.5.2026 (Ascension Day); the 2026 reform counts ten working days, the start day not
+    counted (150/1930, 2 §): 4.–8.5. and 11.–13.5. are eight (Friday 1.5. is May Day), 15.5.
+    the ninth (14.5. is Ascension Day), Monday 18.5. the tenth."""
+    due = rules.next_due_date(
+        status=Status.UNEMPLOYED, status_since=D(2026, 4, 30), last_held_on=None
+    )
+    assert due == D(2026, 5, 18)
+
+
+def test_an_office_choice_applies_from_its_date_and_the_law_before_it():
+    schedule = [(D(2026, 3, 1), "nordic_2022")]
+    assert rulesets.in_force(schedule, D(2026, 2, 27)).code == "reform_2026"
+    assert rulesets.in_force(schedule, D(2026, 3, 1)).code == "nordic_2022"
+    assert rulesets.in_force(schedule, D(2027, 3, 1)).code == "nordic_2022"
 
 
 CASES = [
@@ -182,17 +213,16 @@ def test_sql_and_python_agree_for_every_rule_set(code, office, team_a, adviser, 
         if held:
             make_interview(client, adviser, held_on=held)
         clients.append(client)
-    if code != rulesets.DEFAULT:
-        office_rule_set_choose(
-            office=office, code=code, effective_from=D(2000, 1, 1), chosen_by=manager
-        )
+    office_rule_set_choose(
+        office=office, code=code, effective_from=D(2000, 1, 1), chosen_by=manager
+    )
     due_states_refresh(today=D(2026, 11, 25), full=True)
     stored = dict(Client.objects.values_list("pk", "next_due_date"))
     for client, (since, held, status) in zip(clients, CASES, strict=True):
         assert stored[client.pk] == _due(code, since, held, status), (since, held, status)
 
 
-def test_the_expression_without_a_team_is_the_default_rule(team_a, office, manager):
+def test_the_expression_without_a_team_is_the_law_in_force(team_a, office, manager):
     client = make_client(team_a, registered_on=D(2026, 6, 15), status_since=D(2026, 6, 15))
     office_rule_set_choose(
         office=office, code="nordic_2022", effective_from=D(2000, 1, 1), chosen_by=manager
@@ -206,7 +236,8 @@ def test_the_expression_without_a_team_is_the_default_rule(team_a, office, manag
         .values_list("plain", "per_office")
         .get()
     )
-    assert plain == D(2026, 6, 29)
+    assert plain == _due("reform_2026", D(2026, 6, 15))  # ten working days: 30.6.
+    assert plain == D(2026, 6, 30)
     assert per_office == D(2026, 6, 23)
 
 
@@ -236,7 +267,7 @@ def _grid():
         yield since, since - dt.timedelta(days=10), Status.UNEMPLOYED  # from before a pause
 
 
-@pytest.mark.parametrize("code", rulesets.CODES)
+@pytest.mark.parametrize("code", [*rulesets.CODES, None])
 def test_sql_and_python_agree_over_a_grid_of_boundary_dates(code, office, team_a, manager):
     """The rule's SQL against its Python over every case of the grid, as values (no rows per
     case): a handful of queries of many annotations over one client."""
@@ -244,7 +275,7 @@ def test_sql_and_python_agree_over_a_grid_of_boundary_dates(code, office, team_a
     from django.db.models.fields import CharField, DateField
 
     client = make_client(team_a)
-    if code != rulesets.DEFAULT:
+    if code is not None:  # None: no office choice, the law in force on each day
         office_rule_set_choose(
             office=office, code=code, effective_from=D(2000, 1, 1), chosen_by=manager
         )

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--rule-set",
             choices=rulesets.CODES,
             help="the office follows this interview rule set from the day it took effect in law "
-            f"(default: {rulesets.DEFAULT} throughout)",
+            "(default: the law in force on each day)",
         )
 
     def handle(
