@@ -162,6 +162,11 @@ class DueRun(models.Model):
         default=False, help_text=_("Another run held the lock, so this one did nothing.")
     )
     as_of = models.DateField(help_text=_("The day the states were computed for."))
+    rules = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text=_("The interview rule's fingerprint the run computed under."),
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -45,10 +45,16 @@ def due_states_refresh(*, today: dt.date | None = None, full: bool = False) -> D
        `today` (a no-op when re-run the same day: idempotent by database state).
     3. Full: recompute every derived column (last held interview, its channel, next-due
        date, due state) from the interviews in one UPDATE of the rows where any differs.
-    4. Record the run (when, how long, how many clients changed state).
+       A daily run is full when the rule changed since the last run (its fingerprint: a
+       new default rule set after a deploy, a changed parameter).
+    4. Record the run (when, how long, how many clients changed state, under which rule).
     """
     today = today or timezone.localdate()
     started_at, t0 = timezone.now(), time.perf_counter()
+    fingerprint = rulesets.fingerprint()
+    if not full:
+        last = DueRun.objects.filter(skipped=False).values_list("rules", flat=True).first()
+        full = last is not None and last != fingerprint
     mode = DueRun.Mode.FULL if full else DueRun.Mode.DAILY
     with transaction.atomic():
         if not _try_lock():
@@ -83,6 +89,7 @@ def due_states_refresh(*, today: dt.date | None = None, full: bool = False) -> D
             duration_ms=duration_ms,
             changed=changed,
             as_of=today,
+            rules=fingerprint,
         )
     logger.info("due run %s as of %s: %d changed in %d ms", mode, today, changed, duration_ms)
     return run

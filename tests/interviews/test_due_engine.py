@@ -53,7 +53,8 @@ def test_full_run_recomputes_from_interviews(team_a, adviser):
     client.refresh_from_db()
     assert client.last_held_on == D(2026, 10, 1)  # a no-show does not reset the cycle
     assert client.last_channel == "phone"
-    assert client.next_due_date == D(2027, 1, 1)
+    # Three months on is 1.1.2027, New Year's Day: the law in force (2026) moves it to Monday.
+    assert client.next_due_date == D(2027, 1, 4)
     assert client.due_state == DueState.OK
     assert run.changed == 1
     assert due_states_refresh(today=TODAY, full=True).changed == 0
@@ -116,3 +117,31 @@ def test_an_overlapping_run_is_skipped_not_doubled(team_a):
     assert due_states_refresh(today=TODAY).changed == 5
     with transaction.atomic():
         assert DueRun.objects.filter(skipped=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_changed_rule_makes_the_next_daily_run_recompute_everyone_once(team_a):
+    """A deploy that changes the rule (here: the law in force became the default, so a
+    client's stored date from the 2017 rule is stale) recomputes every client in the next
+    daily run, in one set-based run; the run after it is a plain daily one again."""
+    from interviews import rulesets
+    from reports.models import CoverageDay
+
+    # Unemployed from Friday 11.12.2026: the 2017 rule said 25.12. (Christmas Day); the
+    # 2026 reform's ten working days skip 24.–26.12. and end on Tuesday 29.12.
+    client = make_client(team_a, registered_on=D(2026, 12, 11))
+    Client.objects.filter(pk=client.pk).update(next_due_date=D(2026, 12, 25))  # as stored before
+    at = dt.datetime(2026, 11, 24, 22, tzinfo=dt.UTC)
+    kept = CoverageDay.objects.create(day=D(2026, 10, 31), computed_at=at, stale=False)
+    DueRun.objects.create(mode="daily", started_at=at, as_of=TODAY - dt.timedelta(days=1))
+
+    run = due_states_refresh(today=TODAY)
+
+    assert run.mode == DueRun.Mode.FULL and run.rules == rulesets.fingerprint()
+    client.refresh_from_db()
+    assert client.next_due_date == D(2026, 12, 29)
+    Client.objects.filter(pk=client.pk).update(next_due_date=D(2026, 12, 25))
+    assert due_states_refresh(today=TODAY).mode == DueRun.Mode.DAILY  # same rule: daily only
+    assert Client.objects.get(pk=client.pk).next_due_date == D(2026, 12, 25)
+    kept.refresh_from_db()
+    assert not kept.stale  # kept coverage of closed months does not change
