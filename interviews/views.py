@@ -22,7 +22,7 @@ from clients.views import get_client_for_user, require_work_with_client, wants_f
 from plans.services import PlanConflict
 from teams import access
 
-from . import services
+from . import rules, services
 from .forms import AppointmentForm, InterviewLogForms
 from .models import Appointment
 from .selectors import upcoming_appointments
@@ -64,12 +64,11 @@ def _client_advisers(client: Client) -> list:
 
 
 def suggested_start(due: dt.date | None) -> dt.datetime:
-    """A time around the due date: a working day a week before it, at 10:00, never past."""
+    """A time around the due date: a working day (no weekend, no Finnish public holiday) a
+    week before it, at 10:00, never past."""
     today = timezone.localdate()
     day = (due - dt.timedelta(days=7)) if due else today + dt.timedelta(days=7)
-    day = max(day, today + dt.timedelta(days=1))
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
+    day = rules.next_working_day(max(day, today + dt.timedelta(days=1)))
     return timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
 
 

@@ -38,16 +38,29 @@ def test_next_due_is_three_months_after_the_last_held_interview():
     assert due == D(2026, 6, 10)
 
 
-def test_first_interview_is_due_two_weeks_after_the_status_began():
+RULE_2017 = [(D(2000, 1, 1), "periodic_2017")]  # an office that chose the 2017 rule
+
+
+def test_first_interview_is_due_two_weeks_after_the_status_began_under_the_2017_rule():
     due = rules.next_due_date(
-        status=Status.UNEMPLOYED, status_since=D(2026, 3, 1), last_held_on=None
+        status=Status.UNEMPLOYED, status_since=D(2026, 3, 1), last_held_on=None, schedule=RULE_2017
     )
     assert due == D(2026, 3, 15)
 
 
+def test_first_interview_is_due_in_ten_working_days_under_the_law_of_2026():
+    due = rules.next_due_date(
+        status=Status.UNEMPLOYED, status_since=D(2026, 3, 1), last_held_on=None
+    )
+    assert due == D(2026, 3, 13)  # Sunday 1.3.: 2.–6.3. and 9.–13.3.
+
+
 def test_history_from_before_the_current_status_does_not_count():
     due = rules.next_due_date(
-        status=Status.UNEMPLOYED, status_since=D(2026, 5, 1), last_held_on=D(2026, 4, 20)
+        status=Status.UNEMPLOYED,
+        status_since=D(2026, 5, 1),
+        last_held_on=D(2026, 4, 20),
+        schedule=RULE_2017,
     )
     assert due == D(2026, 5, 15)
 
@@ -74,10 +87,13 @@ def test_due_state_boundaries(today, expected):
 
 
 @pytest.mark.parametrize("interval", [1, 3, 6])
-def test_interval_is_a_setting(settings, interval):
+def test_the_2017_rules_interval_is_a_setting(settings, interval):
     settings.INTERVIEW_INTERVAL_MONTHS = interval
     due = rules.next_due_date(
-        status=Status.UNEMPLOYED, status_since=D(2025, 1, 1), last_held_on=D(2025, 1, 31)
+        status=Status.UNEMPLOYED,
+        status_since=D(2025, 1, 1),
+        last_held_on=D(2025, 1, 31),
+        schedule=RULE_2017,
     )
     assert due == rules.add_months(D(2025, 1, 31), interval)
 
@@ -131,3 +147,19 @@ def test_due_state_moves_with_time(team_a):
         due_states_refresh()
         client.refresh_from_db()
         assert client.due_state == DueState.OVERDUE
+
+
+@pytest.mark.parametrize(
+    "due,expected",
+    [
+        (D(2026, 12, 31), D(2026, 12, 28)),  # a week before is Christmas Eve: Monday 28.12.
+        (D(2027, 1, 13), D(2027, 1, 7)),  # a week before is Epiphany (6.1.): the day after
+        (D(2026, 12, 16), D(2026, 12, 9)),  # an ordinary Wednesday stays
+    ],
+)
+def test_the_suggested_booking_day_skips_weekends_and_public_holidays(due, expected):
+    from interviews.views import suggested_start
+
+    with time_machine.travel(dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC), tick=False):
+        start = suggested_start(due)
+    assert timezone.localtime(start).date() == expected
