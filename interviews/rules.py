@@ -36,9 +36,12 @@ status, then, each time the status has lasted another six months, a period of tw
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
+import enum
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import holidays
 from django.conf import settings
@@ -49,6 +52,38 @@ from . import rulesets
 from .choices import DueState
 
 REQUIRED_STATUSES: frozenset[str] = frozenset({Status.UNEMPLOYED, Status.LAID_OFF})
+
+
+class DueKind(enum.StrEnum):
+    """Which deadline a next due date is (DueExplanation.kind)."""
+
+    NOT_REQUIRED = "not_required"  # the status needs no interviews: no due date
+    FIRST = "first"  # first / initial interview, counted from the status start
+    SUPPLEMENTARY = "supplementary"  # nordic_2022's first months: from the last conversation
+    REGULAR = "regular"  # one interval after the last held interview
+    EXTRA_FIRST = "extra_first"  # the first conversation of an extra period, from its start
+    EXTRA_SECOND = "extra_second"  # the second one of the running extra period, from its start
+
+
+@dataclass(frozen=True)
+class DueExplanation:
+    """Why the next interview is due when it is (next_due_explained()).
+
+    `anchor` is the day the deadline is counted from (the status start, the last held
+    interview, or an extra period's start), `counted` the deadline as counted, and `due` the
+    deadline after moving it off a weekend or holiday where the rule set does so.
+    """
+
+    due: dt.date | None
+    kind: DueKind
+    anchor: dt.date | None
+    rule_set: rulesets.RuleSet | None
+    counted: dt.date | None
+
+    @property
+    def moved(self) -> bool:
+        """The counted deadline fell on a weekend or holiday and moved to the next working day."""
+        return self.due != self.counted
 
 
 def interval_months() -> int:
@@ -98,10 +133,21 @@ def add_working_days(day: dt.date, days: int) -> dt.date:
 
 
 def first_due(rule_set: rulesets.RuleSet, status_since: dt.date) -> dt.date:
+    return _first_explained(rule_set, status_since).due
+
+
+def _first_explained(rule_set: rulesets.RuleSet, status_since: dt.date) -> DueExplanation:
     if rule_set.first_in_working_days:
-        return add_working_days(status_since, rule_set.first_within_days)
-    due = status_since + dt.timedelta(days=rule_set.first_within_days)
-    return next_working_day(due) if rule_set.shift_to_working_day else due
+        counted = add_working_days(status_since, rule_set.first_within_days)
+    else:
+        counted = status_since + dt.timedelta(days=rule_set.first_within_days)
+    return DueExplanation(
+        due=_shift(rule_set, counted),
+        kind=DueKind.FIRST,
+        anchor=status_since,
+        rule_set=rule_set,
+        counted=counted,
+    )
 
 
 def months_elapsed(since: dt.date, day: dt.date) -> int:
@@ -118,7 +164,14 @@ def _shift(rule_set: rulesets.RuleSet, day: dt.date) -> dt.date:
 def due_after_held(
     rule_set: rulesets.RuleSet, status_since: dt.date, last_held_on: dt.date
 ) -> dt.date:
-    """The next conversation after one held on `last_held_on`.
+    """The next conversation after one held on `last_held_on` (see _after_held_explained)."""
+    return _after_held_explained(rule_set, status_since, last_held_on).due
+
+
+def _after_held_explained(
+    rule_set: rulesets.RuleSet, status_since: dt.date, last_held_on: dt.date
+) -> DueExplanation:
+    """The next conversation after one held on `last_held_on`, and why.
 
     1. While the supplementary phase lasts (supplementary_for_months from the status start),
        a supplementary conversation supplementary_every_days on.
@@ -132,19 +185,32 @@ def due_after_held(
        last held day, so a first one held more than a week late ends the period too.
     """
     every = rule_set.supplementary_every_days
+    why = functools.partial(DueExplanation, rule_set=rule_set)
     if every and last_held_on < add_months(status_since, rule_set.supplementary_for_months):
-        return _shift(rule_set, last_held_on + dt.timedelta(days=every))
-    due = add_months(last_held_on, rule_set.interval_months)
+        counted = last_held_on + dt.timedelta(days=every)
+        return why(
+            due=_shift(rule_set, counted),
+            kind=DueKind.SUPPLEMENTARY,
+            anchor=last_held_on,
+            counted=counted,
+        )
+    counted = add_months(last_held_on, rule_set.interval_months)
+    explained = why(due=counted, kind=DueKind.REGULAR, anchor=last_held_on, counted=counted)
     repeat = rule_set.extra_every_months
     if every and repeat:
         period = months_elapsed(status_since, last_held_on) // repeat * repeat
         start = add_months(status_since, period)
         if period >= repeat and last_held_on < start + dt.timedelta(days=every * 3 // 2):
-            due = start + dt.timedelta(days=2 * every)
+            counted = start + dt.timedelta(days=2 * every)
+            explained = why(due=counted, kind=DueKind.EXTRA_SECOND, anchor=start, counted=counted)
         else:
             next_start = add_months(status_since, period + repeat)
-            due = min(due, next_start + dt.timedelta(days=every))
-    return _shift(rule_set, due)
+            if next_start + dt.timedelta(days=every) < counted:
+                counted = next_start + dt.timedelta(days=every)
+                explained = why(
+                    due=counted, kind=DueKind.EXTRA_FIRST, anchor=next_start, counted=counted
+                )
+    return dataclasses.replace(explained, due=_shift(rule_set, explained.counted))
 
 
 def next_due_date(
@@ -173,11 +239,27 @@ def next_due_date_by(
 ) -> dt.date | None:
     """next_due_date() with the rule set in force on a day given by `rule_set_on` (a bulk
     writer resolves an office's schedule once and passes its look-up)."""
+    return next_due_explained(
+        rule_set_on, status=status, status_since=status_since, last_held_on=last_held_on
+    ).due
+
+
+def next_due_explained(
+    rule_set_on: Callable[[dt.date], rulesets.RuleSet],
+    *,
+    status: str,
+    status_since: dt.date,
+    last_held_on: dt.date | None,
+) -> DueExplanation:
+    """The next interview's due date and why: what next_due_date_by() returns is this
+    explanation's `due` (one code path, so the two cannot disagree)."""
     if not must_be_interviewed(status):
-        return None
+        return DueExplanation(
+            due=None, kind=DueKind.NOT_REQUIRED, anchor=None, rule_set=None, counted=None
+        )
     if last_held_on is not None and last_held_on >= status_since:
-        return due_after_held(rule_set_on(last_held_on), status_since, last_held_on)
-    return first_due(rule_set_on(status_since), status_since)
+        return _after_held_explained(rule_set_on(last_held_on), status_since, last_held_on)
+    return _first_explained(rule_set_on(status_since), status_since)
 
 
 def due_state(next_due: dt.date | None, today: dt.date) -> DueState:
