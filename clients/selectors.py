@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from interviews import rulesets
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, When
+
+from interviews import rules, rulesets
 from teams.models import Office, Team
+
+from .models import Client
 
 
 def office_schedule(*, office_id: int) -> rulesets.Schedule:
@@ -43,4 +47,41 @@ def office_schedule_of_team(*, team_id: int) -> rulesets.Schedule:
         Team.objects.filter(pk=team_id, **{f"{office}__isnull": False})
         .order_by(f"-{office}__effective_from")
         .values_list(f"{office}__effective_from", f"{office}__code")
+    )
+
+
+def with_rule_set_in_force[Q: QuerySet](queryset: Q) -> Q:
+    """Clients annotated with `office_rule_set`: the code of the rule set their office chose
+    for the day their next deadline is counted from (the last held interview since the status
+    began, else the status start), or None where the law's applies. Part of the query that
+    loads the clients: the page's explanation of the due date costs no query of its own."""
+    anchor = Case(
+        When(last_held_on__gte=F("status_since"), then=F("last_held_on")),
+        default=F("status_since"),
+    )
+    chosen = (
+        Office.objects.filter(
+            pk=OuterRef("team__service_line__office_id"),
+            rule_sets__effective_from__lte=OuterRef("due_anchor"),
+        )
+        .order_by("-rule_sets__effective_from")
+        .values("rule_sets__code")[:1]
+    )
+    return queryset.annotate(due_anchor=anchor).annotate(office_rule_set=Subquery(chosen))
+
+
+def due_explanation(*, client: Client) -> rules.DueExplanation:
+    """Why the client's next interview is due when it is, under its office's rule sets
+    (from with_rule_set_in_force()'s annotation when the client was loaded so; else one
+    query)."""
+    if hasattr(client, "office_rule_set"):
+        code = client.office_rule_set
+        schedule: rulesets.Schedule = [(client.due_anchor, code)] if code else []
+    else:
+        schedule = office_schedule_of_team(team_id=client.team_id)
+    return rules.next_due_explained(
+        lambda day: rulesets.in_force(schedule, day),
+        status=client.status,
+        status_since=client.status_since,
+        last_held_on=client.last_held_on,
     )
