@@ -29,6 +29,7 @@ from teams.names import display_name
 
 from .forms import CaseloadFilterForm, StatusChangeForm
 from .models import Client
+from .selectors import due_explanation, with_rule_set_in_force
 from .services import client_status_change
 
 access_log = logging.getLogger("teoffice.access")
@@ -41,7 +42,9 @@ def get_client_for_user(request: HttpRequest, pk: int, *, log: bool = True) -> C
     """
     client = access.record_for(
         request.user,
-        Client.objects.select_related("team__service_line__office", "responsible_adviser"),
+        with_rule_set_in_force(
+            Client.objects.select_related("team__service_line__office", "responsible_adviser")
+        ),
         pk=pk,
     )
     if log:
@@ -209,6 +212,7 @@ def _detail_context(request: HttpRequest, client: Client, **extra) -> dict:
     history = plan_history(client=client)
     return {
         "client": client,
+        "due_explanation": due_explanation(client=client),
         "can_work": access.may_work_with(request.user, client),
         "status_changes": list(client.status_changes.select_related("changed_by")),
         "timeline": timeline,
