@@ -15,6 +15,7 @@ from interviews.choices import Channel, Outcome
 from interviews.services import appointment_book, interview_log
 from plans.models import ActionKind, ActionStatus, Goal
 from plans.services import ActionInput, PlanInput
+from teoffice.i18n import profile_language_set
 from tests.conftest import make_client, make_interview
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +265,43 @@ def test_client_page_reads_referrals_in_one_query_however_many(
     assert len(many) == len(one)
     reads = [q["sql"] for q in many.captured_queries if 'FROM "partners_referral"' in q["sql"]]
     assert len(reads) == 1
+
+
+def _explained_client(team_a, adviser):
+    """Under the 2026 reform (the law on 14.12.2026): due 14.3.2027, a Sunday, so 15.3.2027."""
+    return make_client(
+        team_a,
+        responsible_adviser=adviser,
+        status_since=dt.date(2026, 1, 5),
+        last_held_on=dt.date(2026, 12, 14),
+    )
+
+
+def test_client_page_says_why_the_next_interview_is_due_then(client, adviser, team_a):
+    subject = _explained_client(team_a, adviser)
+    client.force_login(adviser)
+    html = client.get(detail(subject), headers={"accept-language": "en"}).content.decode()
+    assert (
+        '<p class="due-why">Job-search discussion due 15.3.2027: 3 months after the discussion on'
+        " 14.12.2026 (Employment services reform (2026)); moved from 14.3.2027 to the next"
+        " working day.</p>"
+    ) in html
+
+
+def test_client_page_explains_the_due_date_in_finnish(client, adviser, team_a):
+    subject = _explained_client(team_a, adviser)
+    profile_language_set(user=adviser, language="fi")
+    client.force_login(adviser)
+    html = client.get(detail(subject)).content.decode()
+    assert (
+        "Työnhakukeskustelu viimeistään 15.3.2027: 3 kuukautta keskustelusta 14.12.2026"
+        " (Työvoimapalvelujen uudistus (2026)); siirretty päivästä 14.3.2027 seuraavaan"
+        " arkipäivään."
+    ) in html
+
+
+def test_client_page_says_when_no_discussions_are_required(client, adviser, team_a):
+    subject = make_client(team_a, responsible_adviser=adviser, status=Status.EMPLOYED)
+    client.force_login(adviser)
+    html = client.get(detail(subject), headers={"accept-language": "en"}).content.decode()
+    assert "No job-search discussions are required for this status." in html
