@@ -9,7 +9,7 @@ spreadsheet_safe_sql() is the same rule in SQL, for rows written by the database
 from __future__ import annotations
 
 from django.db.models import Case, CharField, Expression, Func, Value, When
-from django.db.models.functions import Substr
+from django.db.models.functions import Ord
 from django.db.models.lookups import In
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +26,9 @@ def spreadsheet_safe_sql(expression: Expression) -> Case:
     """spreadsheet_safe() of a text column, computed by the database (NULL stays NULL)."""
     return Case(
         When(
-            In(Substr(expression, 1, 1), list(FORMULA_STARTS)),
+            # the first character's code (ASCII() on PostgreSQL): an integer comparison,
+            # cheaper per row than comparing one-character strings under a collation
+            In(Ord(expression), [ord(start) for start in FORMULA_STARTS]),
             # `||` rather than Concat: no COALESCE per row, and NULL never gets here
             then=Func(Value("'"), expression, arg_joiner=" || ", template="(%(expressions)s)"),
         ),
