@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 from clients.models import Status
 from interviews.choices import Channel, DueState
 
+from .cells import spreadsheet_safe, spreadsheet_safe_sql
 from .columns import LEVEL_LABELS, Column, columns
 from .selectors.report import Report
 from .xlsx import DATE_FORMAT, DAYS_FORMAT, INT_FORMAT, PCT_FORMAT, xlsx_table_write
@@ -61,6 +62,8 @@ def report_rows(report: Report) -> Iterator[list]:
 def _csv_value(value, kind: str):
     if value is None:
         return ""
+    if kind == "text":
+        return spreadsheet_safe(value)
     if kind == "pct":
         return f"{100 * value:.1f}"
     if kind == "days":
@@ -90,7 +93,9 @@ def report_csv(report: Report) -> Iterator[str]:
 
 
 def _cell(sheet, value, kind: str, *, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
+    if isinstance(value, str):
+        cell.data_type = "s"  # text, never a formula
     if kind == "pct":
         cell.number_format = PCT_FORMAT
     elif kind == "int":
@@ -139,19 +144,20 @@ def _definitions_sheet(workbook: Workbook, reports: list[tuple[str, Report]]) ->
     sheet = workbook.create_sheet(_("Definitions"))
     sheet.append([_cell(sheet, h, "text", bold=True) for h in (_("Figure"), _("Definition"))])
     first = reports[0][1]
-    sheet.append([_("Period"), f"{first.start:%Y-%m-%d} – {first.end:%Y-%m-%d}"])
-    for column in columns()[1:]:
-        sheet.append([column.header, column.definition])
-    sheet.append(
-        [
+    lines = [(_("Period"), f"{first.start:%Y-%m-%d} – {first.end:%Y-%m-%d}")]
+    lines += [(column.header, column.definition) for column in columns()[1:]]
+    lines.append(
+        (
             _("Rows"),
             _(
                 "Clients are placed by their team and responsible adviser on the last day of "
                 "the period; what happened to them counts in the row of the team and adviser "
                 "they had at the end of that month (or of the period, if it ends first)."
             ),
-        ]
+        )
     )
+    for line in lines:
+        sheet.append([_cell(sheet, text, "text") for text in line])
 
 
 def report_xlsx_write(reports: list[tuple[str, Report]], target: IO[bytes]) -> None:
@@ -225,24 +231,28 @@ def _labelled(field: str, choices) -> Case:
 def client_rows(clients: QuerySet) -> QuerySet:
     """The export's columns, in client_columns() order, ordered by id (the primary key's
     index serves it): labels are translated by the database from literals of the active
-    language, the adviser's name is joined there, and an absent value is NULL."""
+    language, the adviser's name is joined there, and an absent value is NULL. The names
+    (team, adviser) are made spreadsheet-safe there too, so the COPY-written CSV is."""
     return (
         clients.order_by("pk")
         .annotate(
             export_birth_year=ExtractYear("birth_date"),
             export_status=_labelled("status", Status.choices),
-            export_adviser=Case(
-                When(responsible_adviser__isnull=True, then=Value(None)),
-                # TRIM(first || ' ' || last): one expression, not Concat's nested COALESCEs
-                # (a tenth of the export's time at a million rows).
-                default=Func(
-                    F("responsible_adviser__first_name"),
-                    F("responsible_adviser__last_name"),
-                    template="TRIM(COALESCE(%(expressions)s, ''))",
-                    arg_joiner=", '') || ' ' || COALESCE(",
+            export_team=spreadsheet_safe_sql(F("team__name")),
+            export_adviser=spreadsheet_safe_sql(
+                Case(
+                    When(responsible_adviser__isnull=True, then=Value(None)),
+                    # TRIM(first || ' ' || last): one expression, not Concat's nested
+                    # COALESCEs (a tenth of the export's time at a million rows).
+                    default=Func(
+                        F("responsible_adviser__first_name"),
+                        F("responsible_adviser__last_name"),
+                        template="TRIM(COALESCE(%(expressions)s, ''))",
+                        arg_joiner=", '') || ' ' || COALESCE(",
+                        output_field=CharField(),
+                    ),
                     output_field=CharField(),
-                ),
-                output_field=CharField(),
+                )
             ),
             export_channel=_labelled("last_channel", Channel.choices),
             export_state=_labelled("due_state", DueState.choices),
@@ -252,7 +262,7 @@ def client_rows(clients: QuerySet) -> QuerySet:
             "export_birth_year",
             "export_status",
             "status_since",
-            "team__name",
+            "export_team",
             "export_adviser",
             "last_held_on",
             "export_channel",

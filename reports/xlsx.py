@@ -3,7 +3,8 @@ reports' spreadsheets share.
 
 openpyxl builds a cell object per value; at a million rows that is ~500 rows/s. A table with
 one type per column needs none of that: the sheet XML is written row by row into the zip
-(deflate level 1), strings inline, dates as serial numbers with a date style per column.
+(deflate level 1), strings inline (spreadsheet-safe: never read as a formula), dates as serial
+numbers with a date style per column.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from typing import IO
 from xml.sax.saxutils import escape as xml_escape
+
+from .cells import spreadsheet_safe
 
 PCT_FORMAT = "0.0 %"
 INT_FORMAT = "#,##0"  # Excel shows the reader's grouping: 1 234 in Finnish
@@ -105,7 +108,7 @@ def xlsx_table_write(
 
     def text(value: object) -> str:
         if (escaped := texts.get(value)) is None:
-            escaped = _xml_text(str(value))
+            escaped = _xml_text(spreadsheet_safe(str(value)))
             if len(texts) < 100_000:
                 texts[value] = escaped
         return escaped

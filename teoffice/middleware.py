@@ -79,3 +79,23 @@ class SessionRenewMiddleware:
             if now - session.get(self.KEY, 0) >= settings.SESSION_RENEW_SECONDS:
                 session[self.KEY] = now  # modified: saved with a fresh expiry
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user and on every API
+    response: pages and API answers carry personal data, which no browser cache, back button
+    or shared proxy should keep. A view that set its own Cache-Control keeps it; static files
+    never get here (WhiteNoise answers them first, with their own long cache), and the probes
+    (/health/, /ready/) carry no personal data. Goes after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control") or request.path in _QUIET_PATHS:
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "teoffice.middleware.NoStoreMiddleware",  # no-store for signed-in users and the API
     "teoffice.i18n.ProfileLanguageMiddleware",  # the signed-in user's language beats the browser's
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partners.middleware.PartnerPortalMiddleware",
