@@ -183,7 +183,7 @@ class DueRun(models.Model):
 
 class OfficeRuleSet(models.Model):
     """From `effective_from` on, the office's interview obligations follow rule set `code`
-    (interviews.rulesets). Before an office's first row, the default rule set applies."""
+    (interviews.rulesets). Before an office's first row, each day follows the law in force (rulesets.LAW)."""
 
     office = models.ForeignKey(
         "teams.Office", on_delete=models.CASCADE, related_name="rule_sets", verbose_name=_("office")

@@ -221,7 +221,7 @@ def next_due_date(
     schedule: rulesets.Schedule | None = None,
 ) -> dt.date | None:
     """The next interview's due date. `schedule` is the office's rule sets by start date
-    (clients.due.office_schedule()); None or empty: the default rule set."""
+    (clients.selectors.office_schedule()); None or empty: the law in force on each day."""
     return next_due_date_by(
         functools.partial(rulesets.in_force, schedule),
         status=status,

@@ -3,9 +3,10 @@
 With no office choice, each day is computed under the rule set the law had on that day
 (LAW: each rule set applies from its `in_law_from` until the next one's; the 2017 rule for any
 earlier day). An office may still choose a rule set from a date (interviews.models.
-OfficeRuleSet, a pilot or a transition): from its first choice on, its latest choice applies. interviews.rules turns a rule set into
-due dates in Python, interviews.rules_sql as SQL. Check the law text before relying on a
-detail; the parameters here follow the public descriptions in ../shared/domain.md:
+OfficeRuleSet, a pilot or a transition): from its first choice on, the choice in force that day
+applies. interviews.rules turns a rule set into due dates in Python, interviews.rules_sql as SQL.
+Check the law text before relying on a detail; the parameters here follow the public
+descriptions in docs/rules.md:
 
 - periodic_2017: every unemployed job seeker at least every three months; the first
   interview within two weeks (calendar days) of the status beginning.
@@ -37,6 +38,9 @@ from django.utils.translation import gettext_lazy as _
 # to any earlier day). Settings may override only the 2017 rule's numbers (see get()).
 LAW: tuple[str, ...] = ("periodic_2017", "nordic_2022", "reform_2026")
 SETTINGS_RULE = "periodic_2017"
+# Bump when the rule's code changes what it computes (who is required, which interview
+# restarts the clock …): the fingerprint changes, so the next due run recomputes everyone.
+RULE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -128,17 +132,13 @@ def fingerprint() -> str:
     parts = [
         repr([(f.name, getattr(rs, f.name)) for f in dataclasses.fields(rs) if f.name != "label"])
         for rs in all_rule_sets()
-    ] + [repr(LAW)]
+    ] + [repr(LAW), str(RULE_VERSION)]
     return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def law_code_on(day: dt.date) -> str:
-    """The code of the rule set the law had on `day`."""
-    code = LAW[0]
-    for candidate in LAW[1:]:
-        if _RULE_SETS[candidate].in_law_from <= day:
-            code = candidate
-    return code
+    """The code of the rule set the law had on `day` (the same order as the SQL's)."""
+    return next((code for start, code in law_starts() if start <= day), LAW[0])
 
 
 def law_starts() -> list[tuple[dt.date, str]]:

@@ -9,7 +9,6 @@ from .models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(ClientScopedAdmin):
-    client_path = "appointment__client"
     list_display = ["appointment", "kind", "channel", "status", "attempts", "sent_at"]
     list_filter = ["status", "kind", "channel"]
     raw_id_fields = ["appointment"]

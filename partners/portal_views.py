@@ -54,7 +54,6 @@ def _detail(
         "referral": referral,
         "report_form": report_form or ClosingReportForm(),
         "decline_form": decline_form or DeclineForm(),
-        "can_report": referral.status in {ReferralStatus.ACCEPTED, ReferralStatus.STARTED},
     }
     return render(request, "portal/referral.html", context)
 

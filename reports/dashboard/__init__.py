@@ -2,7 +2,7 @@
 team's move history. Selectors only: each returns plain data or a queryset, and writes nothing.
 
 Every dashboard figure comes from a fixed number of aggregate queries, whatever the team's size:
-1. coverage (required / covered / overdue) from reports.coverage, never re-defined here:
+1. coverage (required / covered / overdue) from reports.selectors.coverage, never re-defined here:
    one read for the trend's closed months (their kept snapshots) and one for today, over
    the service line's teams, grouped here per team and per adviser of the team;
 2. caseload and due-soon per responsible adviser: one grouped query over the team's clients;

@@ -60,7 +60,7 @@ def recent_interviews_by_adviser(
     grouped query over the team's clients.
 
     An interview counts for the team the client had at the end of its month (this month:
-    today), read from the Assignment history as reports.coverage.row_on_sql reads it, and
+    today), read from the Assignment history as reports.sql.row_on_sql reads it, and
     for the adviser who held it.
 
     Plain SQL: built with the ORM, this statement's five subqueries took longer to compile
