@@ -164,11 +164,12 @@ def referral_send(
     return referral
 
 
-_TRANSITIONS: dict[str, tuple[set[str], str]] = {
-    # new status: (allowed from, timestamp field)
-    ReferralStatus.ACCEPTED: ({ReferralStatus.SENT}, "accepted_at"),
-    ReferralStatus.DECLINED: ({ReferralStatus.SENT}, "declined_at"),
-    ReferralStatus.STARTED: ({ReferralStatus.ACCEPTED}, "started_at"),
+# The moment each status change stamps; which status it may come from is the model's
+# (Referral.TRANSITIONS), the same table the portal shows its actions from.
+_STAMPED = {
+    ReferralStatus.ACCEPTED: "accepted_at",
+    ReferralStatus.DECLINED: "declined_at",
+    ReferralStatus.STARTED: "started_at",
 }
 
 
@@ -177,7 +178,7 @@ def referral_transition(
 ) -> Referral:
     """Accept, decline or start a referral: a conditional UPDATE, so a double click or two
     partner users at once change it only once."""
-    allowed_from, field = _TRANSITIONS[status]
+    allowed_from, field = Referral.TRANSITIONS[status], _STAMPED[status]
     now = timezone.now()
     changes = {"status": status, field: now}
     if status == ReferralStatus.DECLINED:
@@ -219,7 +220,7 @@ def closing_report_file(
     now = timezone.now()
     with transaction.atomic():
         updated = Referral.objects.filter(
-            pk=referral.pk, status__in=[ReferralStatus.ACCEPTED, ReferralStatus.STARTED]
+            pk=referral.pk, status__in=Referral.TRANSITIONS[ReferralStatus.ENDED]
         ).update(
             status=ReferralStatus.ENDED,
             ended_at=now,
