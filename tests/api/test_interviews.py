@@ -125,34 +125,31 @@ def test_invalid_interview_answers_400_and_changes_nothing(api, adviser, client_
     assert client_a.last_held_on is None
 
 
-def test_interview_at_another_clients_appointment_is_refused(api, adviser, world):
-    response = api(adviser).post(
+def _log_at_appointment(caller, client, appointment, *, ago=dt.timedelta(minutes=5)):
+    """POST a held phone interview of `client` at `appointment`, `ago` before now."""
+    return caller.post(
         INTERVIEWS,
         {
-            "client": world.client_without_plan.pk,
-            "held_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+            "client": client.pk,
+            "held_at": (timezone.now() - ago).isoformat(),
             "channel": "phone",
             "outcome": "held",
-            "appointment": world.appointment.pk,
+            "appointment": appointment.pk,
         },
         format="json",
+    )
+
+
+def test_interview_at_another_clients_appointment_is_refused(api, adviser, world):
+    response = _log_at_appointment(
+        api(adviser), world.client_without_plan, world.appointment, ago=dt.timedelta(hours=1)
     )
     assert response.status_code == 400
     assert "appointment" in response.json()
 
 
 def test_interview_at_an_appointment_marks_it_held(api, adviser, world):
-    response = api(adviser).post(
-        INTERVIEWS,
-        {
-            "client": world.client.pk,
-            "held_at": (timezone.now() - dt.timedelta(minutes=5)).isoformat(),
-            "channel": "phone",
-            "outcome": "held",
-            "appointment": world.appointment.pk,
-        },
-        format="json",
-    )
+    response = _log_at_appointment(api(adviser), world.client, world.appointment)
     assert response.status_code == 201
     world.appointment.refresh_from_db()
     assert world.appointment.status == AppointmentStatus.HELD
@@ -161,17 +158,7 @@ def test_interview_at_an_appointment_marks_it_held(api, adviser, world):
 def test_interview_at_an_appointment_with_an_outcome_is_refused(api, adviser, world):
     world.appointment.status = AppointmentStatus.CANCELLED
     world.appointment.save(update_fields=["status"])
-    response = api(adviser).post(
-        INTERVIEWS,
-        {
-            "client": world.client.pk,
-            "held_at": (timezone.now() - dt.timedelta(minutes=5)).isoformat(),
-            "channel": "phone",
-            "outcome": "held",
-            "appointment": world.appointment.pk,
-        },
-        format="json",
-    )
+    response = _log_at_appointment(api(adviser), world.client, world.appointment)
     assert response.status_code == 400
     assert response.json() == {"appointment": ["Only a booked appointment can be recorded."]}
     assert not Interview.objects.filter(appointment=world.appointment).exists()
