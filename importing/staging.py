@@ -326,4 +326,7 @@ def stage_write(
         for d in (first_since, first_held)
         if d
     ]
-    history_changed.send(sender=Client, since=min(days))  # SQLite's raw cursor returns ISO text
+    # SQLite's raw cursor returns ISO text. Only the new clients' teams' figures change.
+    cursor.execute(f"SELECT id FROM {STAGE} WHERE existing_id IS NULL")
+    new = [row[0] for row in cursor.fetchall()]
+    history_changed.send(sender=Client, since=min(days), client_ids=new)

@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "teoffice.middleware.NoStoreMiddleware",  # no-store for signed-in users and the API
+    "teoffice.middleware.NoStoreMiddleware",
+    "teoffice.db_routing.WroteRecentlyMiddleware",  # reads after a write stay on the primary  # no-store for signed-in users and the API
     "teoffice.i18n.ProfileLanguageMiddleware",  # the signed-in user's language beats the browser's
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partners.middleware.PartnerPortalMiddleware",
@@ -141,6 +142,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c jit=off -c work_mem={env('DB_WORK_MEM', '32MB')} "
         f"-c random_page_cost={env('DB_RANDOM_PAGE_COST', '1.1')}",
     )
+
+# A PostgreSQL streaming replica for the read-heavy pages (teoffice/db_routing.py and
+# docs/operations.md). Tests read it as a mirror of the test database.
+if env("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            env("DATABASE_REPLICA_URL"), conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+        ),
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["teoffice.db_routing.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(env("REPLICA_CHECK_SECONDS", "5"))
+REPLICA_DOWN_SECONDS = float(env("REPLICA_DOWN_SECONDS", "30"))
+REPLICA_AFTER_WRITE_SECONDS = int(env("REPLICA_AFTER_WRITE_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -160,7 +160,9 @@ def interview_log(
                 client_due_refresh(client=client)
             # Any outcome dated in a kept month changes its activity figures (no-shows and
             # cancellations count there too); a held one changes coverage from that day on.
-            history_changed.send(sender=Interview, since=timezone.localdate(held_at))
+            history_changed.send(
+                sender=Interview, since=timezone.localdate(held_at), client_ids=[client.pk]
+            )
             change_record(
                 client=client,
                 kind=ChangeEventKind.INTERVIEW_RECORDED,
@@ -268,7 +270,11 @@ def appointment_cancel(
         raise ValidationError(_("Only a booked appointment can be cancelled."))
     if updated:
         # A cancelled appointment counts in the activity of its month, even a past one.
-        history_changed.send(sender=Appointment, since=timezone.localdate(appointment.starts_at))
+        history_changed.send(
+            sender=Appointment,
+            since=timezone.localdate(appointment.starts_at),
+            client_ids=[appointment.client_id],
+        )
         change_record(
             client=appointment.client_id,
             kind=ChangeEventKind.APPOINTMENT_CANCELLED,
