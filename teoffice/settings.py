@@ -203,7 +203,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Sign-in: django-axes throttles failed sign-ins per username and address; OIDC (the
+# Sign-in: django-axes throttles failed sign-ins per username and address, and per address; OIDC (the
 # organisation's sign-in) is on when OIDC_RP_CLIENT_ID is set. Tests turn axes on themselves.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -212,11 +212,17 @@ AUTHENTICATION_BACKENDS = [
 AXES_ENABLED = env_bool("AXES_ENABLED", default=not TESTING)
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per account and address, and per address alone (many accounts tried from one address):
+# audit/throttle.py gives the address its own, higher limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = int(env("AXES_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_HANDLER = "audit.throttle.AddressAwareHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins need no row each; failures are kept
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0")) or None
+# The client's address as the access log reads it: the X-Forwarded-For entry that the
+# TRUSTED_PROXY_COUNT-th proxy from the app appended (REMOTE_ADDR with no proxy).
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 AUDIT_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
