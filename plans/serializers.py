@@ -32,6 +32,10 @@ from .services import ActionInput, PlanInput
 class PlanActionSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Declared so that the schema says what an action not done yet has: an empty outcome.
+    outcome = serializers.ChoiceField(
+        choices=ReferralOutcome.choices, allow_blank=True, read_only=True, label=_("outcome")
+    )
 
     class Meta:
         model = PlanAction
