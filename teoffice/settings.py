@@ -120,10 +120,13 @@ TEMPLATES = [
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # DATABASE_URL unset: a SQLite file, the embedded default for trying the product out.
+# Persistent connections are checked (one `SELECT 1`) before their first use in each request
+# or task, so a database restart or fail-over costs a reconnect, not a failed request.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
