@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 from interviews.signals import appointment_booked
 
@@ -14,3 +15,6 @@ class NotificationsConfig(AppConfig):
         appointment_booked.connect(
             appointment_booked_receive, dispatch_uid="notifications-appointment-booked"
         )
+        from .checks import notification_backends_check
+
+        checks.register(notification_backends_check)

@@ -388,6 +388,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@teoffice.invalid")
 SMS_GATEWAY = env("SMS_GATEWAY", "notifications.sms.ConsoleSmsGateway")
 if SMS_GATEWAY.startswith("partners.sms."):  # the gateways' module until they moved: still works
     SMS_GATEWAY = "notifications.sms." + SMS_GATEWAY.removeprefix("partners.sms.")
+# With DEBUG off, console mail and SMS (messages written to the log, never sent) must be
+# chosen explicitly; otherwise a system check stops the start (notifications/delivery.py).
+ALLOW_CONSOLE_NOTIFICATIONS = env_bool("ALLOW_CONSOLE_NOTIFICATIONS")
 
 # Structured logs (teoffice/logging.py; the dict in teoffice/logging_config.py): JSON lines in
 # production, text in development; every line has request_id and user_id; identity codes are
