@@ -3,6 +3,8 @@ from django.core import checks
 
 from interviews.signals import appointment_booked
 
+from .checks import notification_backends_check
+
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
@@ -15,6 +17,4 @@ class NotificationsConfig(AppConfig):
         appointment_booked.connect(
             appointment_booked_receive, dispatch_uid="notifications-appointment-booked"
         )
-        from .checks import notification_backends_check
-
         checks.register(notification_backends_check)
