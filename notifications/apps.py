@@ -1,6 +1,9 @@
 from django.apps import AppConfig
+from django.core import checks
 
 from interviews.signals import appointment_booked
+
+from .checks import notification_backends_check
 
 
 class NotificationsConfig(AppConfig):
@@ -14,3 +17,4 @@ class NotificationsConfig(AppConfig):
         appointment_booked.connect(
             appointment_booked_receive, dispatch_uid="notifications-appointment-booked"
         )
+        checks.register(notification_backends_check)

@@ -15,6 +15,7 @@ from interviews.choices import Outcome
 from interviews.models import Interview
 from partners.choices import ReferralOutcome
 from teoffice.api import VisibleRelatedField
+from teoffice.api_datetimes import ModelSerializer
 
 from .models import (
     ActionKind,
@@ -28,9 +29,13 @@ from .models import (
 from .services import ActionInput, PlanInput
 
 
-class PlanActionSerializer(serializers.ModelSerializer):
+class PlanActionSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Declared so that the schema says what an action not done yet has: an empty outcome.
+    outcome = serializers.ChoiceField(
+        choices=ReferralOutcome.choices, allow_blank=True, read_only=True, label=_("outcome")
+    )
 
     class Meta:
         model = PlanAction
@@ -48,7 +53,7 @@ class PlanActionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlanVersionSerializer(serializers.ModelSerializer):
+class PlanVersionSerializer(ModelSerializer):
     goal_display = serializers.CharField(source="get_goal_display", read_only=True)
     author_name = serializers.SerializerMethodField()
     actions = PlanActionSerializer(many=True, read_only=True)
@@ -77,7 +82,7 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         return version.author.get_full_name() or version.author.get_username()
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     current_version = serializers.SerializerMethodField()
 
     class Meta:
@@ -166,7 +171,7 @@ class PlanConflictSerializer(serializers.Serializer):
 # --- Job-search reports ------------------------------------------------------------------
 
 
-class JobSearchReportSerializer(serializers.ModelSerializer):
+class JobSearchReportSerializer(ModelSerializer):
     recorded_by_name = serializers.SerializerMethodField()
 
     class Meta:

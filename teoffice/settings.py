@@ -121,10 +121,13 @@ TEMPLATES = [
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # DATABASE_URL unset: a SQLite file, the embedded default for trying the product out.
+# Persistent connections are checked (one `SELECT 1`) before their first use in each request
+# or task, so a database restart or fail-over costs a reconnect, not a failed request.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -220,7 +223,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Sign-in: django-axes throttles failed sign-ins per username and address; OIDC (the
+# Sign-in: django-axes throttles failed sign-ins per username and address, and per address; OIDC (the
 # organisation's sign-in) is on when OIDC_RP_CLIENT_ID is set. Tests turn axes on themselves.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -229,11 +232,17 @@ AUTHENTICATION_BACKENDS = [
 AXES_ENABLED = env_bool("AXES_ENABLED", default=not TESTING)
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per account and address, and per address alone (many accounts tried from one address):
+# audit/throttle.py gives the address its own, higher limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = int(env("AXES_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_HANDLER = "audit.throttle.AddressAwareHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins need no row each; failures are kept
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0")) or None
+# The client's address as the access log reads it: the X-Forwarded-For entry that the
+# TRUSTED_PROXY_COUNT-th proxy from the app appended (REMOTE_ADDR with no proxy).
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 AUDIT_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
@@ -396,6 +405,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@teoffice.invalid")
 SMS_GATEWAY = env("SMS_GATEWAY", "notifications.sms.ConsoleSmsGateway")
 if SMS_GATEWAY.startswith("partners.sms."):  # the gateways' module until they moved: still works
     SMS_GATEWAY = "notifications.sms." + SMS_GATEWAY.removeprefix("partners.sms.")
+# With DEBUG off, console mail and SMS (messages written to the log, never sent) must be
+# chosen explicitly; otherwise a system check stops the start (notifications/delivery.py).
+ALLOW_CONSOLE_NOTIFICATIONS = env_bool("ALLOW_CONSOLE_NOTIFICATIONS")
 
 # Structured logs (teoffice/logging.py; the dict in teoffice/logging_config.py): JSON lines in
 # production, text in development; every line has request_id and user_id; identity codes are
