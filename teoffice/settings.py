@@ -312,6 +312,14 @@ if env("FLAG_DUE_AT"):  # "HH:MM" local time instead of every 24 hours from beat
     _hour, _minute = env("FLAG_DUE_AT").split(":")
     CELERY_BEAT_SCHEDULE["flag-due-daily"]["schedule"] = crontab(hour=_hour, minute=_minute)
 
+# The outbox of client messages: whatever the fast path did not send (a broker outage, a lost
+# worker) goes out within a minute of the broker being back (notifications.tasks).
+CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
+    "task": "notifications.tasks.notifications_deliver",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
+
 # The previous month's coverage reports, built on the 1st of each month (reports.tasks).
 from celery.schedules import crontab as _crontab  # noqa: E402
 
