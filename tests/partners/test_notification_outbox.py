@@ -19,6 +19,7 @@ from notifications.services import (
     backoff,
     notifications_deliver_due,
     notifications_prepare,
+    reminders_prepare,
 )
 from notifications.tasks import notifications_deliver
 from teoffice.celery import app
@@ -160,3 +161,24 @@ def test_moving_then_cancelling_writes_each_message_in_the_same_transaction(team
     assert "14.00" in rows[1].text and "Tidigare tid:" in rows[1].text
     assert rows[2].subject.endswith("har avbokats")
     assert rows[2].appointment_at == _working_day_at(9, 14)
+
+
+def test_a_moved_appointment_is_reminded_of_again_at_its_new_time(team_a, adviser):
+    person = make_client(team_a, email="r@example.fi", phone="")
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    at_nine = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9)))
+    booked = make_appointment(person, adviser, starts_at=at_nine)
+    [first] = reminders_prepare()
+    Notification.objects.filter(pk=first).update(status="sent", sent_at=timezone.now())
+    appointment_move(
+        appointment=booked,
+        starts_at=at_nine + dt.timedelta(hours=5),
+        channel=Channel.PHONE,
+        duration_minutes=30,
+        moved_by=adviser,
+    )
+    [second] = reminders_prepare()
+    assert reminders_prepare() == [second]  # once per revision, however often it runs
+    reminder = Notification.objects.get(pk=second)
+    assert (reminder.kind, reminder.revision) == ("reminder", 1)
+    assert "14.00" in reminder.text
