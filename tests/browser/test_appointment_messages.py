@@ -34,10 +34,17 @@ SUBJECTS = {
         "moved": "Aikasi työllisyyspalveluihin on siirretty: ",
         "cancelled": " on peruttu",
     },
+    "sv": {
+        "confirmation": "Din tid hos sysselsättningstjänsterna ",
+        "moved": "Din tid hos sysselsättningstjänsterna har flyttats: ",
+        "cancelled": " har avbokats",
+    },
 }
+PREVIOUS = {"en": "Previous time", "fi": "Aiempi aika", "sv": "Tidigare tid"}
 REASON_REQUIRED = {
     "en": "Say why the appointment is cancelled.",
     "fi": "Kerro, miksi aika perutaan.",
+    "sv": "Ange varför tiden avbokas.",
 }
 
 
@@ -73,7 +80,7 @@ def _wait_for_messages(count: int) -> None:
     assert len(mail.outbox) == count
 
 
-@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
 def test_booking_moving_and_cancelling_tell_the_client_in_their_language(
     lang, page, live_server, sign_in, screenshot, adviser, team_a, outboxes
 ):
@@ -110,8 +117,8 @@ def test_booking_moving_and_cancelling_tell_the_client_in_their_language(
     moved = emails[1]
     assert moved.subject.startswith(SUBJECTS[lang]["moved"])
     with translation.override(lang):
-        assert ("13.00" if lang == "fi" else "13:00") in moved.subject
-    assert ("Aiempi aika" if lang == "fi" else "Previous time") in moved.body
+        assert ("13:00" if lang == "en" else "13.00") in moved.subject
+    assert PREVIOUS[lang] in moved.body
 
     # Cancelling: a confirmation page that wants a reason.
     page.locator("a[href*='/cancel/']").first.click()
@@ -145,6 +152,9 @@ def test_booking_moving_and_cancelling_tell_the_client_in_their_language(
 
     # Booking again, prefilled from the cancelled appointment.
     page.goto(detail_url)
+    page.set_viewport_size({"width": 320, "height": 800})
+    screenshot(page, f"appointment-cancelled-client-{lang}-320")
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.locator("a[href*='?again=']").click()
     expect(page.locator("#id_place")).to_have_value("Hämeenkatu 1, Tampere")
     page.locator("#id_starts_at").fill(_input(third))
