@@ -191,7 +191,9 @@ class AppointmentViewSet(
             "video_link": appointment.video_link,
         }
         values.update(data.validated_data)
-        appointment = services.appointment_move(appointment=appointment, **values)
+        appointment = services.appointment_move(
+            appointment=appointment, moved_by=request.user, **values
+        )
         return Response(self.get_serializer(appointment).data)
 
     @extend_schema(summary="Cancel a booked appointment", request=None)
@@ -199,7 +201,9 @@ class AppointmentViewSet(
     def cancel(self, request, pk=None):
         appointment = self.get_object()
         _require_work_with(request.user, appointment.client)
-        appointment = services.appointment_cancel(appointment=appointment)
+        appointment = services.appointment_cancel(
+            appointment=appointment, cancelled_by=request.user
+        )
         return Response(self.get_serializer(appointment).data)
 
     @extend_schema(

@@ -45,6 +45,9 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     booked_at = models.DateTimeField(auto_now_add=True)
+    cancel_reason = models.CharField(
+        _("reason for cancelling"), max_length=300, blank=True, db_default=""
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

@@ -280,11 +280,27 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "teoffice")
 CELERY_TIMEZONE = TIME_ZONE
+# No task is lost with its worker (docs/operations.md, "What a crash costs"): a message is
+# acknowledged only after its task ran, and a task whose pool process died (the OOM killer) is
+# put back on the queue at once. A whole worker killed leaves its message unacknowledged in
+# Redis, which gives it back after the visibility timeout: longer than the longest task (the
+# hard time limit below), or a task still running would be handed out a second time.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 60 * 60  # the longest task (a full due run on 1M clients: minutes)
+BROKER_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(2 * 60 * 60)))
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request that enqueues must not hang on a dead broker: fail fast, the caller falls back.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # kombu looks for abandoned messages every interval × throttle seconds (default 10 × 10).
+    "unacked_restore_interval": int(env("CELERY_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
@@ -321,6 +337,14 @@ if env("FLAG_DUE_AT"):  # "HH:MM" local time instead of every 24 hours from beat
 
     _hour, _minute = env("FLAG_DUE_AT").split(":")
     CELERY_BEAT_SCHEDULE["flag-due-daily"]["schedule"] = crontab(hour=_hour, minute=_minute)
+
+# The outbox of client messages: whatever the fast path did not send (a broker outage, a lost
+# worker) goes out within a minute of the broker being back (notifications.tasks).
+CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
+    "task": "notifications.tasks.notifications_deliver",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
 
 # The previous month's coverage reports, built on the 1st of each month (reports.tasks).
 from celery.schedules import crontab as _crontab  # noqa: E402

@@ -24,7 +24,7 @@ from teoffice.signals import history_changed
 
 from ..choices import AppointmentStatus, InterviewKind, Outcome
 from ..models import Appointment, ContactAttempt, Interview
-from ..signals import appointment_booked
+from ..signals import appointment_booked, appointment_changed
 
 
 class AppointmentNotBooked(ValidationError):
@@ -232,11 +232,36 @@ def appointment_move(
     video_link: str = "",
     moved_by: AbstractBaseUser | None = None,
 ) -> Appointment:
+    """Move a booked appointment; the client is told the new time (in the same transaction, a
+    message row that a sender delivers)."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(_("Only a booked appointment can be moved."))
     if starts_at < timezone.now():
         raise ValidationError({"starts_at": _("An appointment cannot be moved to the past.")})
+    with transaction.atomic():
+        return _appointment_move(
+            appointment=appointment,
+            starts_at=starts_at,
+            channel=channel,
+            duration_minutes=duration_minutes,
+            place=place,
+            video_link=video_link,
+            moved_by=moved_by,
+        )
+
+
+def _appointment_move(
+    *,
+    appointment: Appointment,
+    starts_at: dt.datetime,
+    channel: str,
+    duration_minutes: int,
+    place: str,
+    video_link: str,
+    moved_by: AbstractBaseUser | None,
+) -> Appointment:
     before = _appointment_values(appointment)
+    previous_starts_at = appointment.starts_at
     appointment.starts_at = starts_at
     appointment.channel = channel
     appointment.duration_minutes = duration_minutes
@@ -244,6 +269,12 @@ def appointment_move(
     appointment.video_link = video_link
     appointment.save(
         update_fields=["starts_at", "channel", "duration_minutes", "place", "video_link"]
+    )
+    appointment_changed.send(
+        sender=Appointment,
+        appointment_id=appointment.pk,
+        change="moved",
+        previous_starts_at=previous_starts_at,
     )
     change_record(
         client=appointment.client_id,
@@ -260,15 +291,29 @@ def appointment_move(
 
 
 def appointment_cancel(
-    *, appointment: Appointment, cancelled_by: AbstractBaseUser | None = None
+    *, appointment: Appointment, cancelled_by: AbstractBaseUser | None = None, reason: str = ""
 ) -> Appointment:
-    """Cancel a booked appointment. Idempotent: cancelling twice changes nothing."""
+    """Cancel a booked appointment, with the reason; a client whose appointment was still to
+    come is told (a message row written in the same transaction). Idempotent: cancelling twice
+    changes nothing."""
+    with transaction.atomic():
+        return _appointment_cancel(
+            appointment=appointment, cancelled_by=cancelled_by, reason=reason.strip()
+        )
+
+
+def _appointment_cancel(
+    *, appointment: Appointment, cancelled_by: AbstractBaseUser | None, reason: str
+) -> Appointment:
     updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
-        status=AppointmentStatus.CANCELLED
+        status=AppointmentStatus.CANCELLED, cancel_reason=reason
     )
     if not updated and appointment.status != AppointmentStatus.CANCELLED:
         raise ValidationError(_("Only a booked appointment can be cancelled."))
     if updated:
+        appointment_changed.send(
+            sender=Appointment, appointment_id=appointment.pk, change="cancelled"
+        )
         # A cancelled appointment counts in the activity of its month, even a past one.
         history_changed.send(
             sender=Appointment,
@@ -281,11 +326,12 @@ def appointment_cancel(
             changed_by=cancelled_by,
             subject_id=appointment.pk,
             changes=changes_between(
-                {"status": AppointmentStatus.BOOKED.label},
-                {"status": AppointmentStatus.CANCELLED.label},
-                labels=field_labels(Appointment, ["status"]),
+                {"status": AppointmentStatus.BOOKED.label, "cancel_reason": ""},
+                {"status": AppointmentStatus.CANCELLED.label, "cancel_reason": reason},
+                labels=field_labels(Appointment, ["status", "cancel_reason"]),
             ),
         )
+        appointment.cancel_reason = reason
     appointment.status = AppointmentStatus.CANCELLED
     return appointment
 
