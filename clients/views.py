@@ -131,7 +131,7 @@ def _short_date(value: dt.date, language: str | None) -> str:
 
 class _JobSearchTags:
     """The caseload's job-search tag: a shortfall only for a review period that has ended
-    (alarm style); otherwise the running period's progress, neutral; or when the
+    (alarm style); otherwise the running period's progress, neutral; nothing before the
     obligation begins. The periods come from the row's figures (plans.selectors)."""
 
     def __init__(self, language: str | None, today: dt.date) -> None:
@@ -140,7 +140,6 @@ class _JobSearchTags:
         self.short_mark = _("Job search %(reported)s/%(required)s, period ended %(end)s")
         self.running_mark = _("%(reported)s/%(required)s so far, period ends %(end)s")
         self.running_title = escape(_("Job-search period running: applications reported so far"))
-        self.later_mark = _("Job search from %(start)s")
 
     def _day(self, value: dt.date) -> str:
         return _short_date(value, self.language)
@@ -148,8 +147,7 @@ class _JobSearchTags:
     def tag(self, c) -> str:
         first = month_of_index(c.js_first_month)
         if first > self.today:
-            text = self.later_mark % {"start": self._day(first)}
-            return f' <span class="tag js-running">{escape(text)}</span>'
+            return ""  # not begun (e.g. a lay-off's first months): the client page says when
         if c.js_short:
             _start, end = job_search_period_around(first, c.js_period_months, self.today, back=1)
             text = self.short_mark % {
