@@ -279,11 +279,6 @@ def with_job_search_figures(*, clients: QuerySet[Client], today: dt.date) -> Que
     )
 
 
-def with_job_search(*, clients: QuerySet[Client], today: dt.date) -> QuerySet[Client]:
-    """with_job_search_figures (kept for callers that filter on js_short)."""
-    return with_job_search_figures(clients=clients, today=today)
-
-
 def fallen_short(*, clients: QuerySet[Client], today: dt.date) -> QuerySet[Client]:
     """The clients whose last ended review period fell short of their plan's obligation."""
     return with_job_search_figures(clients=clients, today=today).filter(js_short=True)

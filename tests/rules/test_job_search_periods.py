@@ -7,9 +7,10 @@ import datetime as dt
 import random
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Client, Status
 from interviews import rules
@@ -303,8 +304,6 @@ def test_job_search_shortfalls_takes_the_callers_scope(obligations, team_b):
 @pytest.fixture
 def on_today(monkeypatch):
     """The pages judge the periods on TODAY."""
-    from django.utils import timezone
-
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
 
 
@@ -373,3 +372,38 @@ def test_the_client_page_speaks_finnish(client, adviser, obligations, on_today):
     url = reverse("interviews:job_search", args=[obligations["short"].pk])
     html = client.get(url, headers={"accept-language": "fi"}).content.decode()
     assert "0/4 tähän mennessä, jakso päättyy 31.12.2026" in html
+
+
+# --- The database's constraints --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("applications", "months", "start", "allowed"),
+    [
+        (4, 1, D(2026, 12, 1), True),
+        (12, 3, D(2026, 12, 1), True),
+        (0, 3, None, True),
+        (5, 1, D(2026, 12, 1), False),  # 4 a month at most
+        (13, 3, D(2026, 12, 1), False),
+        (1, 2, D(2026, 12, 1), False),  # one or three months
+        (4, 1, D(2026, 12, 15), False),  # periods start on a month's first day
+    ],
+)
+def test_the_database_refuses_an_obligation_out_of_range(
+    client_a, adviser, applications, months, start, allowed
+):
+    plan = EmploymentPlan.objects.create(client=client_a)
+    values = {
+        "plan": plan,
+        "number": 1,
+        "goal": Goal.WORK,
+        "applications_per_month": applications,
+        "job_search_period_months": months,
+        "job_search_from": start,
+        "author": adviser,
+    }
+    if allowed:
+        PlanVersion.objects.create(**values)
+    else:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PlanVersion.objects.create(**values)
