@@ -34,6 +34,7 @@ from clients.models import Client
 from interviews.rules import (
     JOB_SEARCH_STATUSES,
     LAY_OFF_DEFERRAL_MONTHS,
+    JobSearchPeriod,
     job_search_default_start,
     job_search_obligation,
     job_search_period_around,
@@ -179,8 +180,9 @@ def _lay_off_first_month() -> Case:
 
 def _latest_version_periods(today: dt.date) -> QuerySet[PlanVersion]:
     """The client's (OuterRef) latest plan version with its periods counted for `today`:
-    first (the first period's month), begun, elapsed (whole periods before the running
-    one) and running (the running period's first month), all month indexes."""
+    first (the first period's month), elapsed (whole periods before the running one; None
+    before the first begins) and running (the running period's first month), all month
+    indexes (rules.month_index)."""
     now = Value(month_index(today))
     agreed = _month_index("created_at") + Case(  # job_search_default_start(), local time
         When(created_at__day__gt=1, then=Value(1)), default=Value(0)
@@ -326,9 +328,9 @@ class JobSearchOfClient:
     applications: int | None  # required a period; None: no obligation to follow up
     period_months: int
     first: dt.date | None  # the first period's first day
-    periods: list  # of rules.JobSearchPeriod, newest first
-    running: object | None  # the running rules.JobSearchPeriod
-    last_ended: object | None
+    periods: list[JobSearchPeriod]  # newest first
+    running: JobSearchPeriod | None
+    last_ended: JobSearchPeriod | None
 
 
 def job_search_of_client(*, client: Client, today: dt.date) -> JobSearchOfClient:
