@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from audit.models import AccessAction
 from audit.services import access_action_for, access_record
 from interviews.choices import AppointmentStatus, DueState
-from interviews.rules import job_search_period_around, month_of_index
+from interviews.rules import job_search_period_around, job_search_short, month_of_index
 from interviews.selectors import caseload_page
 from plans.selectors import plan_history
 from teams import access, policy
@@ -148,7 +148,7 @@ class _JobSearchTags:
         first = month_of_index(c.js_first_month)
         if first > self.today:
             return ""  # not begun (e.g. a lay-off's first months): the client page says when
-        if c.js_short:
+        if job_search_short(c.js_obligation, c.js_last_reported):
             _start, end = job_search_period_around(first, c.js_period_months, self.today, back=1)
             text = self.short_mark % {
                 "reported": c.js_last_reported,

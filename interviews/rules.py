@@ -422,6 +422,7 @@ def job_search_standing(
     return (ended[-1] if ended else None), running
 
 
-def job_search_short(obligation: int | None, reported: int) -> bool:
-    """Whether an ended period with these figures fell short: what `js_short` says in SQL."""
-    return obligation is not None and reported < obligation
+def job_search_short(obligation: int | None, reported: int | None) -> bool:
+    """Whether the last ended period fell short, from the SQL figures js_obligation and
+    js_last_reported (None: no obligation, or no period has ended): what `js_short` says."""
+    return obligation is not None and reported is not None and reported < obligation

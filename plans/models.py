@@ -95,9 +95,8 @@ class PlanVersion(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "The first day of the first review period (a month's first day). Empty: the "
-            "first whole month from the day the version was agreed (rows written by bulk "
-            "loaders)."
+            "The first day of the first review period (a month's first day). Empty: nothing "
+            "is followed up until a start is set."
         ),
     )
     follow_up = models.CharField(_("how the job search is followed up"), max_length=300, blank=True)

@@ -27,7 +27,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Greatest
-from django.utils import timezone
 
 from clients.choices import Status
 from clients.models import Client
@@ -35,7 +34,6 @@ from interviews.rules import (
     JOB_SEARCH_STATUSES,
     LAY_OFF_DEFERRAL_MONTHS,
     JobSearchPeriod,
-    job_search_default_start,
     job_search_obligation,
     job_search_period_around,
     job_search_periods,
@@ -146,13 +144,14 @@ def plan_history(*, client: Client) -> list[tuple[PlanVersion, VersionChanges]]:
 # month (the plan's start, for a laid-off client no earlier than the lay-off's fourth month),
 # the period length, and today's month.
 
+# What a page of rows selects (js_short is for filtering: selecting it too would repeat its
+# subqueries; rules.job_search_short says the same from these).
 JOB_SEARCH_COLUMNS = (
     "js_obligation",
     "js_period_months",
     "js_first_month",
     "js_reported",
     "js_last_reported",
-    "js_short",
 )
 
 
@@ -179,18 +178,14 @@ def _lay_off_first_month() -> Case:
 
 
 def _latest_version_periods(today: dt.date) -> QuerySet[PlanVersion]:
-    """The client's (OuterRef) latest plan version with its periods counted for `today`:
-    first (the first period's month), elapsed (whole periods before the running one; None
-    before the first begins) and running (the running period's first month), all month
-    indexes (rules.month_index)."""
+    """The client's (OuterRef) latest plan version with its periods counted for `today`, as
+    month indexes (rules.month_index): first (the first period's month) and running (the
+    period running today's first month; meaningful once first <= today's month). Kept
+    small: each is inlined wherever a subquery refers to it."""
     now = Value(month_index(today))
-    agreed = _month_index("created_at") + Case(  # job_search_default_start(), local time
-        When(created_at__day__gt=1, then=Value(1)), default=Value(0)
-    )
-    plan_first = Coalesce(_month_index("job_search_from"), agreed)
     first = Greatest(
-        plan_first,
-        Coalesce(OuterRef("js_lay_off_first"), plan_first, output_field=IntegerField()),
+        _month_index("job_search_from"),
+        Coalesce(OuterRef("js_lay_off_first"), Value(0)),
         output_field=IntegerField(),
     )
     return (
@@ -198,13 +193,9 @@ def _latest_version_periods(today: dt.date) -> QuerySet[PlanVersion]:
         .order_by("-number")
         .annotate(first=first)
         .annotate(
-            elapsed=Case(
-                When(first__lte=now, then=(now - F("first")) / F("job_search_period_months")),
-                default=Value(None),
-                output_field=IntegerField(),
-            )
+            running=F("first")
+            + (now - F("first")) / F("job_search_period_months") * F("job_search_period_months")
         )
-        .annotate(running=F("first") + F("elapsed") * F("job_search_period_months"))
     )
 
 
@@ -241,10 +232,17 @@ def with_job_search_figures(*, clients: QuerySet[Client], today: dt.date) -> Que
         return Subquery(versions.annotate(value=expression).values("value")[:1])
 
     in_scope = Q(status__in=list(JOB_SEARCH_STATUSES))
+    now = Value(month_index(today))
     running, months = OuterRef("running"), OuterRef("job_search_period_months")
+    # A version without a start (only a bulk loader writes one) has no obligation.
+    required = Case(
+        When(job_search_from__isnull=False, then=F("applications_per_month")),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
     clients = clients.annotate(js_lay_off_first=_lay_off_first_month()).annotate(
         js_obligation=Case(
-            When(in_scope, then=latest(F("applications_per_month"))),
+            When(in_scope, then=latest(required)),
             default=Value(None),
             output_field=IntegerField(),
         ),
@@ -253,7 +251,7 @@ def with_job_search_figures(*, clients: QuerySet[Client], today: dt.date) -> Que
         js_reported=latest(
             Case(
                 When(
-                    elapsed__isnull=False,
+                    first__lte=now,
                     then=_reported_between(running, running + months - Value(1)),
                 ),
                 default=Value(None),
@@ -263,7 +261,7 @@ def with_job_search_figures(*, clients: QuerySet[Client], today: dt.date) -> Que
         js_last_reported=latest(
             Case(
                 When(
-                    elapsed__gte=1,
+                    first__lte=now - F("job_search_period_months"),
                     then=_reported_between(running - months, running - Value(1)),
                 ),
                 default=Value(None),
@@ -344,9 +342,7 @@ def job_search_of_client(*, client: Client, today: dt.date) -> JobSearchOfClient
     )
     if version is None:
         return JobSearchOfClient(None, 1, None, [], None, None)
-    start = version.job_search_from or job_search_default_start(
-        timezone.localtime(version.created_at).date()
-    )
+    start = version.job_search_from  # None (a bulk loader's row): no obligation to follow up
     applications = job_search_obligation(
         status=client.status, plan_applications=version.applications_per_month
     )

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='planversion',
             name='job_search_from',
-            field=models.DateField(blank=True, help_text="The first day of the first review period (a month's first day). Empty: the first whole month from the day the version was agreed (rows written by bulk loaders).", null=True, verbose_name='job-search obligation from'),
+            field=models.DateField(blank=True, help_text="The first day of the first review period (a month's first day). Empty: nothing is followed up until a start is set.", null=True, verbose_name='job-search obligation from'),
         ),
         migrations.AddField(
             model_name='planversion',
