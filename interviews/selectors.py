@@ -38,6 +38,34 @@ CASELOAD_COLUMNS = (
 )
 
 
+# The caseload's orders, by the key kept in the page's query string ("-key": the reverse).
+# Every order ends in the id, so pages never overlap; empty values go last either way.
+_NAME = ("last_name", "first_name")
+_ADVISER = (
+    "responsible_adviser__first_name",
+    "responsible_adviser__last_name",
+    "responsible_adviser__username",
+)
+CASELOAD_SORTS = {
+    "due": ("next_due_date",),
+    "name": _NAME,
+    "last": ("last_held_on",),
+    "adviser": _ADVISER,
+}
+CASELOAD_DEFAULT_SORT = "due"
+
+
+def caseload_order(sort: str) -> list:
+    """The ORDER BY of a caseload sort key ("name", "-name", …; unknown: by due date)."""
+    descending = sort.startswith("-")
+    fields = CASELOAD_SORTS.get(sort.removeprefix("-")) or CASELOAD_SORTS[CASELOAD_DEFAULT_SORT]
+    order = [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+        for name in fields
+    ]
+    return [*order, "-id" if descending else "id"]
+
+
 @dataclass(frozen=True)
 class Caseload:
     page: Page  # of named rows with CASELOAD_COLUMNS
@@ -45,9 +73,14 @@ class Caseload:
 
 
 def caseload_page(
-    *, clients: QuerySet[Client], due_state: str, page_number: str | int | None, today: dt.date
+    *,
+    clients: QuerySet[Client],
+    due_state: str,
+    page_number: str | int | None,
+    today: dt.date,
+    sort: str = CASELOAD_DEFAULT_SORT,
 ) -> Caseload:
-    """A page of the caseload, most urgent first.
+    """A page of the caseload, most urgent first or in the order `sort` names (CASELOAD_SORTS).
 
     `clients`: the visible clients with every filter but the due state applied; `due_state`
     ("" for any) narrows the page, not the counts.
@@ -61,7 +94,7 @@ def caseload_page(
     chosen = clients.filter(due_state=due_state) if due_state else clients
     rows = (
         with_job_search_figures(clients=chosen, month=today)
-        .order_by(F("next_due_date").asc(nulls_last=True), "id")
+        .order_by(*caseload_order(sort))
         .values_list(*CASELOAD_COLUMNS, named=True)
     )
     paginator = Paginator(rows, CASELOAD_PAGE_SIZE)

@@ -4,6 +4,7 @@ updates, and table names and datetimes for hand-written statements."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.db import connection, models
 from django.db.models import Func, Lookup
@@ -159,3 +160,57 @@ def sql_table(model) -> str:
 def sql_datetime(value):
     """An aware datetime as the database takes it as a parameter of hand-written SQL."""
     return connection.ops.adapt_datetimefield_value(value)
+
+
+# --- Folding names for search: case- and accent-insensitive, the same in Python and SQL -----
+
+_FOLD_SPECIAL = {"Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i"}
+
+
+def _fold_pairs() -> tuple[str, str]:
+    """(accented letters, their base letters): Latin letters with a diacritic, one to one."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x180):
+        char = chr(code)
+        base = _FOLD_SPECIAL.get(char)
+        if base is None:
+            decomposed = unicodedata.normalize("NFD", char)
+            base = decomposed[0] if len(decomposed) > 1 and decomposed[0].isascii() else None
+        if base is not None and base.isalpha():
+            accented.append(char)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
+
+
+FOLD_FROM, FOLD_TO = _fold_pairs()
+_FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO)
+
+
+def fold(text: str) -> str:
+    """Text as name search compares it: accents dropped, lower case ("Nyström" → "nystrom").
+    Folded() does the same in the database."""
+    return text.translate(_FOLD_TABLE).lower()
+
+
+class Folded(Func):
+    """fold() of a text column in SQL: PostgreSQL's translate() and lower(); on SQLite the
+    Python function itself, registered on each connection (sqlite_functions_register)."""
+
+    output_field = models.CharField()
+    arity = 1
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"lower(translate({sql}, %s, %s))", (*params, FOLD_FROM, FOLD_TO)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"teoffice_fold({sql})", params
+
+
+def sqlite_functions_register(sender, connection, **kwargs) -> None:
+    """connection_created receiver: the SQL functions SQLite lacks (the embedded demo)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "teoffice_fold", 1, lambda v: None if v is None else fold(v), deterministic=True
+        )

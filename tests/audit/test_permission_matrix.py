@@ -439,6 +439,15 @@ ROUTES: dict[str, Row] = {
         "get", lambda o: "/accounts/password_change/done/", any_account, objects=False
     ),
     "clients:caseload": Row("get", lambda o: "/clients/", staff_page, objects=False, logs="list"),
+    # The identity-code search: posted; finds only a client the user may see.
+    "clients:code_search": Row(
+        "post",
+        lambda o: "/clients/find/",
+        staff_page,
+        objects=False,
+        logs="list",
+        data=lambda o: {"code": o.client.personal_identity_code},
+    ),
     "interviews:appointments": Row(
         "get", lambda o: "/interviews/appointments/", staff_page, objects=False, logs="list"
     ),
