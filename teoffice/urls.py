@@ -2,10 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from interviews import views as interview_views
+
 from . import i18n, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("work/", interview_views.my_work, name="my_work"),
     path("health/", views.health, name="health"),
     path("ready/", views.ready, name="ready"),
     path("language/", i18n.language_set, name="set_language"),

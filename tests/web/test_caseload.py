@@ -205,8 +205,9 @@ def test_caseload_query_count_does_not_grow_with_caseload_or_page(client, advise
         assert client.get(URL, {"adviser": "mine", "page": 3}).status_code == 200
     assert len(one) == len(many) == len(page_three)
     # Session; user with membership, team and whether a manager; the advisers for the filter;
-    # counts per due state; the page's rows; the one access-log INSERT for the page's clients.
-    assert len(many) == 6, [q["sql"][:80] for q in many]
+    # counts per due state; the page's rows; the one access-log INSERT for the page's clients;
+    # the menu's count of my work (all its sections in one query).
+    assert len(many) == 7, [q["sql"][:80] for q in many]
 
 
 def test_caseload_rows_escape_names_and_show_each_cell(client, adviser, team_a):
@@ -235,8 +236,8 @@ def test_caseload_rows_escape_names_and_show_each_cell(client, adviser, team_a):
     assert '<span class="muted">Unassigned</span>' in html  # Nobody has no adviser
 
 
-def test_caseload_is_the_landing_page(client, adviser):
-    client.force_login(adviser)
+def test_caseload_is_the_managers_landing_page(client, manager):
+    client.force_login(manager)
     assert client.get("/")["Location"] == URL
 
 
