@@ -252,7 +252,6 @@ def _version_values(version: PlanVersion | None, actions=None) -> dict:
     if actions is None:
         actions = version.actions.all()
     values = {f: getattr(version, f) for f in _PLAN_FIELDS}
-    values["goal"] = version.get_goal_display()
     values["actions"] = "; ".join(
         f"{ActionKind(a.kind).label}: {a.description} ({ActionStatus(a.status).label}"
         + (f", {ReferralOutcome(a.outcome).label}" if a.outcome else "")
