@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 
 from django.apps import apps
 from django.conf import settings
@@ -70,11 +71,37 @@ def _choice_keys(model_label: str, name: str) -> dict[str, str]:
     return keys
 
 
+def _plan_actions(text: str) -> str:
+    """A plan's actions kept as a JSON list of keys, worded: "Study: Welding course
+    (Planned, 1.3.2027)"; older events kept them as text, shown as they are."""
+    try:
+        kept = json.loads(text)
+    except ValueError:
+        return text
+    action = apps.get_model("plans.PlanAction")
+    words = []
+    for a in kept:
+        details = [_value(action._meta.get_field("status"), "plans.PlanAction", a.get("status"))]
+        if a.get("outcome"):
+            details.append(
+                _value(action._meta.get_field("outcome"), "plans.PlanAction", a["outcome"])
+            )
+        if a.get("due_date"):
+            details.append(
+                _value(action._meta.get_field("due_date"), "plans.PlanAction", a["due_date"])
+            )
+        kind = _value(action._meta.get_field("kind"), "plans.PlanAction", a.get("kind"))
+        words.append(f"{kind}: {a.get('description', '')} ({', '.join(details)})")
+    return "; ".join(words)
+
+
 def _value(field: models.Field | None, model_label: str | None, value) -> str:
     """A kept value as the reader reads it."""
     if value in (None, ""):
         return ""
     text = str(value)
+    if model_label == "plans.PlanVersion" and field is None and text.startswith("["):
+        return _plan_actions(text)
     if field is not None and field.choices:
         choices = dict(field.flatchoices)
         key = text if text in choices else _choice_keys(model_label, field.name).get(text)

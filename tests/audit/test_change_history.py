@@ -136,7 +136,13 @@ def test_a_plan_revision_records_what_changed_from_the_previous_version(client_a
     assert changes["number"] == ("1", "2")
     assert changes["goal"] == ("work", "training")
     assert changes["applications_per_month"] == ("4", "2")
-    assert changes["actions"] == ("", "Study: Welding course (Planned)")
+    assert changes["actions"][0] == "" and '"kind": "study"' in changes["actions"][1]
+    assert "Alice Tester set agreed actions to Study: Welding course (Planned)" in _lines(
+        client_a, "en"
+    )
+    assert "Alice Tester angav avtalade åtgärder: Studier: Welding course (Planerad)" in (
+        _lines(client_a, "sv")
+    )
     assert "strengths" not in changes  # unchanged fields are left out
 
 

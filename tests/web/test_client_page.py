@@ -312,10 +312,11 @@ def test_client_page_says_when_no_discussions_are_required(client, adviser, team
 
 def test_a_long_note_is_collapsed_with_show_all(client, adviser, client_a):
     long_note = "Keskusteltiin työnhausta. " * 260  # about 6,600 characters
-    interview = make_interview(client_a, adviser, held_on=timezone.localdate())
+    today = timezone.localdate()
+    interview = make_interview(client_a, adviser, held_on=today - dt.timedelta(days=1))
     interview.notes = long_note
     interview.save(update_fields=["notes"])
-    make_interview(client_a, adviser, held_on=timezone.localdate() - dt.timedelta(days=1))
+    make_interview(client_a, adviser, held_on=today - dt.timedelta(days=2))
     client.force_login(adviser)
     html = client.get(detail(client_a)).content.decode()
     assert html.count('<div class="long-note">') == 1
