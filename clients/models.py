@@ -24,7 +24,7 @@ from interviews import rules
 from interviews.choices import Channel, DueState
 from teams import access, policy
 from teams.models import Team
-from teoffice.db import Folded, fold
+from teoffice.db import name_pattern
 
 from . import identity
 from .choices import Language, Status
@@ -81,14 +81,13 @@ class ClientQuerySet(models.QuerySet):
     def name_matches(self, text: str) -> ClientQuerySet:
         """Clients whose first or last name holds each word of `text`, in any order, without
         regard to case or accents: "Niemi, Helmi", "helmi niemi" and "nystrom" (Nyström)."""
-        words = [fold(word) for word in NAME_SEPARATORS.split(text) if word]
-        if not words:
-            return self
-        clients = self.alias(_first_folded=Folded("first_name"), _last_folded=Folded("last_name"))
-        for word in words:
-            clients = clients.filter(
-                Q(_first_folded__contains=word) | Q(_last_folded__contains=word)
-            )
+        clients = self
+        for word in NAME_SEPARATORS.split(text):
+            if word:
+                pattern = name_pattern(word)
+                clients = clients.filter(
+                    Q(first_name__iregex=pattern) | Q(last_name__iregex=pattern)
+                )
         return clients
 
     def with_list_columns(self) -> ClientQuerySet:

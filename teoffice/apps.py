@@ -1,8 +1,5 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
-from django.db.backends.signals import connection_created
-
-from .db import sqlite_functions_register
 
 
 class TeofficeConfig(AppConfig):
@@ -20,5 +17,3 @@ class TeofficeConfig(AppConfig):
         user_logged_in.connect(
             session_renewed_at_sign_in, dispatch_uid="teoffice.session_renewed_at_sign_in"
         )
-        # SQLite (the embedded demo) gets the SQL functions it lacks (name search's fold).
-        connection_created.connect(sqlite_functions_register, dispatch_uid="teoffice.db.sqlite")

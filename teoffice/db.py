@@ -187,30 +187,28 @@ _FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO)
 
 
 def fold(text: str) -> str:
-    """Text as name search compares it: accents dropped, lower case ("Nyström" → "nystrom").
-    Folded() does the same in the database."""
+    """Text as name search compares it: accents dropped, lower case ("Nyström" → "nystrom")."""
     return text.translate(_FOLD_TABLE).lower()
 
 
-class Folded(Func):
-    """fold() of a text column in SQL: PostgreSQL's translate() and lower(); on SQLite the
-    Python function itself, registered on each connection (sqlite_functions_register)."""
-
-    output_field = models.CharField()
-    arity = 1
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"lower(translate({sql}, %s, %s))", (*params, FOLD_FROM, FOLD_TO)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"teoffice_fold({sql})", params
+def _letter_variants() -> dict[str, str]:
+    """{plain lower-case letter: it in upper case and every accented letter that folds to it}."""
+    variants: dict[str, set[str]] = {}
+    for accented, plain in zip(FOLD_FROM, FOLD_TO, strict=True):
+        variants.setdefault(plain.lower(), {plain.upper()}).add(accented)
+    return {plain: "".join(sorted(chars)) for plain, chars in variants.items()}
 
 
-def sqlite_functions_register(sender, connection, **kwargs) -> None:
-    """connection_created receiver: the SQL functions SQLite lacks (the embedded demo)."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(
-            "teoffice_fold", 1, lambda v: None if v is None else fold(v), deterministic=True
-        )
+_LETTER_VARIANTS = _letter_variants()
+
+
+def name_pattern(word: str) -> str:
+    """A regular expression for `__iregex` that finds `word` in a name whatever its case and
+    accents: "nystrom" and "Nyström" both become "ny[sS…]tr[oOÖö…]m". The pattern, not the
+    column, is folded, so the database compares each row as cheaply as a plain LIKE
+    (PostgreSQL's ~*, and Python's re on SQLite)."""
+    parts = []
+    for char in fold(word):
+        others = _LETTER_VARIANTS.get(char)
+        parts.append(f"[{char}{others}]" if others else re.escape(char))
+    return "".join(parts)

@@ -321,21 +321,16 @@ def test_name_search_finds_nordic_letters_from_plain_ones_and_back(client, advis
     assert names(client.get(URL, {"q": query})) == ["Nyström"]
 
 
-def test_name_search_folds_the_same_on_sqlite(team_a):
-    """The embedded demo runs on SQLite: its fold is the registered Python function."""
-    import sqlite3
+def test_name_pattern_matches_accents_both_ways_and_nothing_else():
+    import re
 
-    from teoffice.db import fold, sqlite_functions_register
+    from teoffice.db import name_pattern
 
-    raw = sqlite3.connect(":memory:")
-
-    class Wrapper:
-        vendor = "sqlite"
-        connection = raw
-
-    sqlite_functions_register(None, Wrapper())
-    row = raw.execute("SELECT teoffice_fold('Nyström ÅSA Øster'), teoffice_fold(NULL)").fetchone()
-    assert row == (fold("Nyström ÅSA Øster"), None) == ("nystrom asa oster", None)
+    pattern = re.compile(name_pattern("Nyström"), re.IGNORECASE)
+    assert pattern.search("Åsa NYSTRÖM") and pattern.search("nystrom") and pattern.search("Nyström")
+    assert not pattern.search("Nystedt")
+    # A character that means something in a regular expression is only itself.
+    assert re.compile(name_pattern("a.b"), re.IGNORECASE).search("axb") is None
 
 
 def test_sorting_adds_no_query(client, adviser, caseload):

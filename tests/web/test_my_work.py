@@ -222,9 +222,9 @@ def test_my_work_query_count_does_not_grow_with_the_work(
     with CaptureQueriesContext(connection) as many:
         assert client.get(URL).status_code == 200
     assert len(one) == len(many)
-    # Session; user; membership; five sections; the access-log row. The menu's count is the
-    # sections' sum: no query of its own here.
-    assert len(many) <= 9, [q["sql"][:80] for q in many]
+    # Session; user with membership; five sections; the access-log row. The menu's count is
+    # the sections' sum: no query of its own here.
+    assert len(many) == 8, [q["sql"][:80] for q in many]
 
 
 def test_the_menu_count_costs_one_query_on_other_pages(client, adviser, team_a):
