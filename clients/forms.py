@@ -1,14 +1,14 @@
-"""Forms of the client pages: the caseload's filters and a status change."""
+"""Forms of the client pages: the caseload's filters and code search, and a status change."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interviews.choices import Channel, DueState
+from interviews.selectors import CASELOAD_SORTS
 from plans.selectors import fallen_short
 
 from . import identity
@@ -50,12 +50,9 @@ class CaseloadFilterForm(forms.Form):
             "Reported fewer applications than the plan asks for in a period that has ended."
         ),
     )
-    code = forms.CharField(
-        label=_("Personal identity code"),
+    sort = forms.ChoiceField(
         required=False,
-        max_length=20,
-        help_text=_("The full code: exact match only."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        choices=[(value, value) for key in CASELOAD_SORTS for value in (key, f"-{key}")],
     )
 
     def __init__(self, data, *, advisers: dict[int, str], **kwargs):
@@ -67,12 +64,6 @@ class CaseloadFilterForm(forms.Form):
             (UNASSIGNED, _("Unassigned")),
             *((str(pk), name) for pk, name in advisers.items()),
         ]
-
-    def clean_code(self) -> str:
-        code = identity.normalize(self.cleaned_data["code"])
-        if code:
-            identity.validate_hetu(code)
-        return code
 
     def filter_without_due_state(self, clients: ClientQuerySet, user) -> ClientQuerySet:
         """Every filter but the due state (the counts per due state are taken from this)."""
@@ -89,21 +80,43 @@ class CaseloadFilterForm(forms.Form):
             clients = clients.filter(responsible_adviser_id=int(adviser))
         if channel := data.get("channel"):
             clients = clients.filter(last_channel=channel)
-        for word in (data.get("q") or "").split():
-            clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        if q := data.get("q"):
+            clients = clients.name_matches(q)
         if data.get("job_search"):
             clients = fallen_short(clients=clients, today=timezone.localdate())
-        if code := data.get("code"):
-            clients = clients.filter(personal_identity_code=code)
-        if "code" in self.errors:
-            # A half-typed identity code must never act as a partial search: show nothing.
-            clients = clients.none()
         return clients
 
     def filter_due_state(self, clients: ClientQuerySet) -> ClientQuerySet:
         self.is_valid()
         due_state = self.cleaned_data.get("due_state")
         return clients.filter(due_state=due_state) if due_state else clients
+
+
+class CodeSearchForm(forms.Form):
+    """The caseload's search by identity code: posted, so that no code sits in a URL, the
+    browser's history or an access log line."""
+
+    code = forms.CharField(
+        label=_("Personal identity code"),
+        max_length=20,
+        help_text=_("The full code: exact match only."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code = identity.normalize(self.cleaned_data["code"])
+        identity.validate_hetu(code)
+        return code
+
+    def filter(self, clients: ClientQuerySet) -> ClientQuerySet:
+        """The one client with the code; none for an invalid code (never a partial match)."""
+        if not self.is_valid():
+            return clients.none()
+        return clients.filter(personal_identity_code=self.cleaned_data["code"])
 
 
 class StatusChangeForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +24,7 @@ from interviews import rules
 from interviews.choices import Channel, DueState
 from teams import access, policy
 from teams.models import Team
+from teoffice.db import name_pattern
 
 from . import identity
 from .choices import Language, Status
@@ -55,6 +57,10 @@ _HETU_CHECK_CHARACTER = Substr(
 )
 
 
+# Between the words of a name search: spaces and the comma of "Last, First".
+NAME_SEPARATORS = re.compile(r"[\s,;]+")
+
+
 class ClientQuerySet(models.QuerySet):
     def for_team(self, team: Team | int) -> ClientQuerySet:
         return self.filter(team=team)
@@ -71,6 +77,18 @@ class ClientQuerySet(models.QuerySet):
 
     def due_soon(self) -> ClientQuerySet:
         return self.filter(due_state=DueState.DUE_SOON)
+
+    def name_matches(self, text: str) -> ClientQuerySet:
+        """Clients whose first or last name holds each word of `text`, in any order, without
+        regard to case or accents: "Niemi, Helmi", "helmi niemi" and "nystrom" (Nyström)."""
+        clients = self
+        for word in NAME_SEPARATORS.split(text):
+            if word:
+                pattern = name_pattern(word)
+                clients = clients.filter(
+                    Q(first_name__iregex=pattern) | Q(last_name__iregex=pattern)
+                )
+        return clients
 
     def with_list_columns(self) -> ClientQuerySet:
         return self.select_related("team", "responsible_adviser")

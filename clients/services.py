@@ -93,7 +93,7 @@ def client_create(
             {},
             {
                 **{f: getattr(client, f) for f in recorded},
-                "status": client.get_status_display(),
+                "status": client.status,  # a key: the history translates it when read
             },
             labels=field_labels(Client, recorded),
         ),
@@ -132,7 +132,7 @@ def client_status_change(
         effective_on=effective_on,
         changed_by=changed_by,
     )
-    old = {"status": client.get_status_display(), "status_since": client.status_since}
+    old = {"status": client.status, "status_since": client.status_since}
     client.status = status
     client.status_since = effective_on
     client.save(update_fields=["status", "status_since", "updated_at"])
@@ -142,7 +142,7 @@ def client_status_change(
         changed_by=changed_by,
         changes=changes_between(
             old,
-            {"status": client.get_status_display(), "status_since": effective_on},
+            {"status": client.status, "status_since": effective_on},
             labels=field_labels(Client, ["status", "status_since"]),
         ),
     )

@@ -22,12 +22,12 @@ from audit.models import AccessAction
 from audit.services import access_action_for, access_record
 from interviews.choices import AppointmentStatus, DueState
 from interviews.rules import job_search_period_around, job_search_short, month_of_index
-from interviews.selectors import caseload_page
+from interviews.selectors import CASELOAD_DEFAULT_SORT, caseload_page
 from plans.selectors import plan_history
 from teams import access, policy
 from teams.names import display_name
 
-from .forms import CaseloadFilterForm, StatusChangeForm
+from .forms import CaseloadFilterForm, CodeSearchForm, StatusChangeForm
 from .models import Client
 from .selectors import due_explanation, with_rule_set_in_force
 from .services import client_status_change
@@ -84,15 +84,42 @@ def team_advisers(user) -> dict[int, str]:
 @require_GET
 @vary_on_headers("HX-Request")
 def caseload(request: HttpRequest) -> HttpResponse:
-    """The team's clients, most urgent first, with combinable filters and counts per state."""
+    """The team's clients, most urgent first or sorted, with combinable filters and counts
+    per state."""
     form = CaseloadFilterForm(request.GET, advisers=team_advisers(request.user))
-    visible = Client.objects.visible_to(request.user)
+    clients = form.filter_without_due_state(Client.objects.visible_to(request.user), request.user)
+    return _caseload_render(
+        request, form, clients, CodeSearchForm(), page_number=request.GET.get("page")
+    )
+
+
+@require_POST
+def caseload_code_search(request: HttpRequest) -> HttpResponse:
+    """The caseload narrowed to the client with an identity code, posted: the code stays out
+    of URLs, the browser's history and the access log's paths."""
+    code_form = CodeSearchForm(request.POST)
+    form = CaseloadFilterForm({}, advisers=team_advisers(request.user))
+    clients = code_form.filter(Client.objects.visible_to(request.user))
+    return _caseload_render(request, form, clients, code_form, page_number=None)
+
+
+def _caseload_render(
+    request: HttpRequest,
+    form: CaseloadFilterForm,
+    clients,
+    code_form: CodeSearchForm,
+    *,
+    page_number: str | None,
+) -> HttpResponse:
     today = timezone.localdate()
+    form.is_valid()
+    sort = form.cleaned_data.get("sort") or CASELOAD_DEFAULT_SORT
     result = caseload_page(
-        clients=form.filter_without_due_state(visible, request.user),
+        clients=clients,
         due_state=form.cleaned_data.get("due_state") or "",
-        page_number=request.GET.get("page"),
+        page_number=page_number,
         today=today,
+        sort=sort,
     )
     page, counts = result.page, result.counts
     # One access-log row for the clients this page shows (the list is loaded here, once).
@@ -103,13 +130,44 @@ def caseload(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "form": form,
+        "code_form": code_form,
         "page": page,
         "rows": _caseload_rows(page.object_list, today),
         "due_counts": due_counts,
+        "columns": _caseload_columns(form, sort),
+        "sort": sort,
         "today": today,
     }
     template = "clients/caseload.html#results" if wants_fragment(request) else None
     return render(request, template or "clients/caseload.html", context)
+
+
+def _caseload_columns(form: CaseloadFilterForm, sort: str) -> list[dict]:
+    """The table's columns: for a sortable one, its aria-sort and the query of its link (the
+    column's order, or the reverse when it is the current one), every filter kept."""
+    kept = {**_filters(form)}
+    if due_state := form.cleaned_data.get("due_state"):
+        kept["due_state"] = due_state
+    columns = []
+    for label, key in (
+        (_("Client"), "name"),
+        (_("Due state"), None),
+        (_("Next due"), "due"),
+        (_("Last interview"), "last"),
+        (_("Responsible adviser"), "adviser"),
+        (_("Status"), None),
+    ):
+        column = {"label": label, "key": key, "aria_sort": None, "query": None}
+        if key is not None:
+            current = sort.removeprefix("-") == key
+            descending = sort.startswith("-")
+            if current:
+                column["aria_sort"] = "descending" if descending else "ascending"
+            column["query"] = urlencode(
+                {**kept, "sort": f"-{key}" if current and not descending else key}
+            )
+        columns.append(column)
+    return columns
 
 
 @functools.lru_cache(maxsize=16)
@@ -215,6 +273,7 @@ def _caseload_rows(clients, today: dt.date) -> list[SafeString]:
 
 
 def _filters(form: CaseloadFilterForm) -> dict[str, str]:
+    """The filters and sort of the page (not the due state), as the query string has them."""
     return {
         name: value
         for name in form.fields

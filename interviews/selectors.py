@@ -1,18 +1,22 @@
 """Reads of the interview domain that build pages: the caseload (the clients by when their
 next interview is due, with counts per due state and the job-search figures) and
-the missed contacts of a period, and the appointments booked for the next days."""
+the missed contacts of a period, the appointments booked for the next days, and an
+adviser's start page ("My work") built from them."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.models import Client
-from plans.selectors import JOB_SEARCH_COLUMNS, with_job_search_figures
+from partners.selectors import closing_reports_to_review
+from plans.selectors import JOB_SEARCH_COLUMNS, plan_actions_due, with_job_search_figures
 
 from .choices import AppointmentStatus, DueState
 from .models import Appointment, ContactAttempt
@@ -37,6 +41,34 @@ CASELOAD_COLUMNS = (
 )
 
 
+# The caseload's orders, by the key kept in the page's query string ("-key": the reverse).
+# Every order ends in the id, so pages never overlap; empty values go last either way.
+_NAME = ("last_name", "first_name")
+_ADVISER = (
+    "responsible_adviser__first_name",
+    "responsible_adviser__last_name",
+    "responsible_adviser__username",
+)
+CASELOAD_SORTS = {
+    "due": ("next_due_date",),
+    "name": _NAME,
+    "last": ("last_held_on",),
+    "adviser": _ADVISER,
+}
+CASELOAD_DEFAULT_SORT = "due"
+
+
+def caseload_order(sort: str) -> list:
+    """The ORDER BY of a caseload sort key ("name", "-name", …; unknown: by due date)."""
+    descending = sort.startswith("-")
+    fields = CASELOAD_SORTS.get(sort.removeprefix("-")) or CASELOAD_SORTS[CASELOAD_DEFAULT_SORT]
+    order = [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+        for name in fields
+    ]
+    return [*order, "-id" if descending else "id"]
+
+
 @dataclass(frozen=True)
 class Caseload:
     page: Page  # of named rows with CASELOAD_COLUMNS
@@ -44,9 +76,14 @@ class Caseload:
 
 
 def caseload_page(
-    *, clients: QuerySet[Client], due_state: str, page_number: str | int | None, today: dt.date
+    *,
+    clients: QuerySet[Client],
+    due_state: str,
+    page_number: str | int | None,
+    today: dt.date,
+    sort: str = CASELOAD_DEFAULT_SORT,
 ) -> Caseload:
-    """A page of the caseload, most urgent first.
+    """A page of the caseload, most urgent first or in the order `sort` names (CASELOAD_SORTS).
 
     `clients`: the visible clients with every filter but the due state applied; `due_state`
     ("" for any) narrows the page, not the counts.
@@ -60,7 +97,7 @@ def caseload_page(
     chosen = clients.filter(due_state=due_state) if due_state else clients
     rows = (
         with_job_search_figures(clients=chosen, today=today)
-        .order_by(F("next_due_date").asc(nulls_last=True), "id")
+        .order_by(*caseload_order(sort))
         .values_list(*CASELOAD_COLUMNS, named=True)
     )
     paginator = Paginator(rows, CASELOAD_PAGE_SIZE)
@@ -98,3 +135,73 @@ def upcoming_appointments(
         .select_related("client", "adviser")
         .order_by("starts_at", "id")
     )
+
+
+# --- My work: the adviser's start page ---------------------------------------------------------
+
+MY_WORK_ROWS = 15  # rows shown per section; the section's count says how many there are
+MISSED_CONTACT_DAYS = 14  # a missed contact is followed up for two weeks, or until an interview
+
+
+@dataclass(frozen=True)
+class Section:
+    rows: list  # the first MY_WORK_ROWS, each with `section_total`
+    total: int
+
+
+def my_work_querysets(*, clients: QuerySet[Client], today: dt.date) -> dict[str, QuerySet]:
+    """What an adviser has to do, each a queryset of the clients given (the visible ones):
+
+    - "interviews": clients whose interview is overdue or due by the end of this week;
+    - "appointments": booked appointments today and tomorrow (upcoming_appointments);
+    - "actions": open plan actions due within a week (plans.selectors.plan_actions_due);
+    - "reviews": partners' closing reports not yet reviewed
+      (partners.selectors.closing_reports_to_review);
+    - "missed": contact attempts of the last two weeks that did not reach the client and
+      have no interview held since (missed_contacts).
+    """
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    # MERGE(h17p): "ended job-search periods short of the obligation" is one more entry here,
+    # "shortfalls": plans.selectors.job_search_shortfalls(clients, today=today), with its
+    # section in templates/interviews/my_work.html (marked there too).
+    return {
+        "interviews": clients.must_be_interviewed()
+        .filter(next_due_date__lte=week_end)
+        .select_related("responsible_adviser")
+        .order_by(*caseload_order(CASELOAD_DEFAULT_SORT)),
+        "appointments": upcoming_appointments(clients=clients, today=today, days=2),
+        "actions": plan_actions_due(clients=clients, until=today + dt.timedelta(days=7)),
+        "reviews": closing_reports_to_review(clients=clients),
+        "missed": missed_contacts(
+            clients=clients,
+            start=today - dt.timedelta(days=MISSED_CONTACT_DAYS - 1),
+            end=today,
+        ).filter(
+            Q(client__last_held_on__isnull=True)
+            | Q(client__last_held_on__lt=F("attempted_at__date"))
+        ),
+    }
+
+
+def my_work_section(queryset: QuerySet, *, rows: int = MY_WORK_ROWS) -> Section:
+    """The first `rows` rows and how many there are in all: one query (a window count)."""
+    found = list(queryset.annotate(section_total=Window(Count("pk")))[:rows])
+    return Section(rows=found, total=found[0].section_total if found else 0)
+
+
+def my_work_counts(*, querysets: dict[str, QuerySet], user) -> dict[str, int]:
+    """How many rows each section has, all in one query (the menu shows them on every page):
+    each count is a scalar subquery of a one-row SELECT of the user."""
+    counts = {
+        f"count_{name}": Coalesce(
+            Subquery(
+                queryset.order_by()
+                .annotate(section_total=Window(Count("pk")))
+                .values("section_total")[:1]
+            ),
+            0,
+        )
+        for name, queryset in querysets.items()
+    }
+    row = get_user_model().objects.filter(pk=user.pk).values(**counts).get()
+    return {name: row[f"count_{name}"] for name in querysets}

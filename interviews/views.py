@@ -1,4 +1,5 @@
-"""Pages for the daily loop: log an interview with its plan, book and keep appointments."""
+"""Pages for the daily loop: the start page (my work), log an interview with its plan, book
+and keep appointments."""
 
 from __future__ import annotations
 
@@ -20,13 +21,18 @@ from audit.services import access_action_for, access_record
 from clients.models import Client
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
 from plans.services import PlanConflict
-from teams import access
+from teams import access, policy
 
 from . import rules, services
 from .choices import AppointmentStatus
 from .forms import AppointmentCancelForm, AppointmentForm, InterviewLogForms
 from .models import Appointment
-from .selectors import upcoming_appointments
+from .selectors import (
+    MISSED_CONTACT_DAYS,
+    my_work_querysets,
+    my_work_section,
+    upcoming_appointments,
+)
 
 UPCOMING_DAYS = (1, 7, 14, 30, 90)
 
@@ -297,3 +303,40 @@ def appointments(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
     }
     return render(request, "interviews/appointments.html", context)
+
+
+# --- My work: the start page of advisers and team leads ---------------------------------------
+
+
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """What to do today: interviews due, appointments, plan actions, closing reports and
+    missed contacts of the team's clients (or only mine), each row one click from its action.
+    A user in no team (a manager) keeps the caseload as the landing page."""
+    if policy.membership_of(request.user) is None:
+        return redirect("clients:caseload")
+    today = timezone.localdate()
+    mine = request.GET.get("whose") == "mine"
+    clients = Client.objects.visible_to(request.user)
+    if mine:
+        clients = clients.filter(responsible_adviser=request.user)
+    sections = {
+        name: my_work_section(queryset)
+        for name, queryset in my_work_querysets(clients=clients, today=today).items()
+    }
+    if not mine:  # the menu's count is the team's: it is the sum of these sections
+        request.my_work_total = sum(section.total for section in sections.values())
+    shown = {c.pk for c in sections["interviews"].rows}
+    shown |= {a.client_id for a in sections["appointments"].rows}
+    shown |= {a.version.plan.client_id for a in sections["actions"].rows}
+    shown |= {r.client_id for r in sections["reviews"].rows}
+    shown |= {m.client_id for m in sections["missed"].rows}
+    access_record(request=request, clients=shown, action=access_action_for(request))
+    context = {
+        **sections,
+        "mine": mine,
+        "today": today,
+        "tomorrow": today + dt.timedelta(days=1),
+        "missed_days": MISSED_CONTACT_DAYS,
+    }
+    return render(request, "interviews/my_work.html", context)

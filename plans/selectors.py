@@ -43,7 +43,7 @@ from interviews.rules import (
     month_of_index,
 )
 
-from .models import JobSearchReport, PlanAction, PlanVersion
+from .models import ActionStatus, JobSearchReport, PlanAction, PlanVersion
 
 
 def actions_with_referrals() -> Prefetch:
@@ -377,3 +377,23 @@ def job_search_of_client(*, client: Client, today: dt.date) -> JobSearchOfClient
 def job_search_reports(*, client: Client, last: int = 12) -> QuerySet[JobSearchReport]:
     """The client's latest monthly reports, newest first."""
     return JobSearchReport.objects.filter(client=client).order_by("-month")[:last]
+
+
+def plan_actions_due(*, clients: QuerySet[Client], until: dt.date) -> QuerySet[PlanAction]:
+    """The open actions (planned or in progress) of these clients' current plans that are
+    due on or before `until`, earliest first, with the client."""
+    current = (
+        PlanVersion.objects.filter(plan=OuterRef("version__plan"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return (
+        PlanAction.objects.filter(
+            version__plan__client__in=clients,
+            status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS],
+            due_date__lte=until,
+        )
+        .filter(version__number=Subquery(current))
+        .select_related("version__plan__client")
+        .order_by("due_date", "id")
+    )

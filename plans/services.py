@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from interviews.rules import (
     job_search_max_applications,
     month_start,
 )
-from partners.choices import ReferralOutcome, ReferralStatus, ServiceType
+from partners.choices import ReferralStatus, ServiceType
 
 from .models import (
     ActionKind,
@@ -297,20 +298,24 @@ def _plan_labels() -> dict[str, str]:
 
 
 def _version_values(version: PlanVersion | None, actions=None) -> dict:
-    """A plan version as display values, for the change history's before/after."""
+    """A plan version's values for the change history's before/after: keys, not labels (the
+    history words them in the reader's language; the actions as a JSON list)."""
     if version is None:
         return {}
     if actions is None:
         actions = version.actions.all()
     values = {f: getattr(version, f) for f in _PLAN_FIELDS}
-    values["goal"] = version.get_goal_display()
-    values["job_search_period_months"] = version.get_job_search_period_months_display()
-    values["actions"] = "; ".join(
-        f"{ActionKind(a.kind).label}: {a.description} ({ActionStatus(a.status).label}"
-        + (f", {ReferralOutcome(a.outcome).label}" if a.outcome else "")
-        + (f", {a.due_date.isoformat()})" if a.due_date else ")")
+    kept = [
+        {
+            "kind": a.kind,
+            "description": a.description,
+            "status": a.status,
+            "outcome": a.outcome or "",
+            "due_date": a.due_date.isoformat() if a.due_date else None,
+        }
         for a in actions
-    )
+    ]
+    values["actions"] = json.dumps(kept, ensure_ascii=False) if kept else ""
     return values
 
 

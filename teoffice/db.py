@@ -4,6 +4,7 @@ updates, and table names and datetimes for hand-written statements."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.db import connection, models
 from django.db.models import Func, Lookup
@@ -159,3 +160,55 @@ def sql_table(model) -> str:
 def sql_datetime(value):
     """An aware datetime as the database takes it as a parameter of hand-written SQL."""
     return connection.ops.adapt_datetimefield_value(value)
+
+
+# --- Folding names for search: case- and accent-insensitive, the same in Python and SQL -----
+
+_FOLD_SPECIAL = {"Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i"}
+
+
+def _fold_pairs() -> tuple[str, str]:
+    """(accented letters, their base letters): Latin letters with a diacritic, one to one."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x180):
+        char = chr(code)
+        base = _FOLD_SPECIAL.get(char)
+        if base is None:
+            decomposed = unicodedata.normalize("NFD", char)
+            base = decomposed[0] if len(decomposed) > 1 and decomposed[0].isascii() else None
+        if base is not None and base.isalpha():
+            accented.append(char)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
+
+
+FOLD_FROM, FOLD_TO = _fold_pairs()
+_FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO)
+
+
+def fold(text: str) -> str:
+    """Text as name search compares it: accents dropped, lower case ("Nyström" → "nystrom")."""
+    return text.translate(_FOLD_TABLE).lower()
+
+
+def _letter_variants() -> dict[str, str]:
+    """{plain lower-case letter: it in upper case and every accented letter that folds to it}."""
+    variants: dict[str, set[str]] = {}
+    for accented, plain in zip(FOLD_FROM, FOLD_TO, strict=True):
+        variants.setdefault(plain.lower(), {plain.upper()}).add(accented)
+    return {plain: "".join(sorted(chars)) for plain, chars in variants.items()}
+
+
+_LETTER_VARIANTS = _letter_variants()
+
+
+def name_pattern(word: str) -> str:
+    """A regular expression for `__iregex` that finds `word` in a name whatever its case and
+    accents: "nystrom" and "Nyström" both become "ny[sS…]tr[oOÖö…]m". The pattern, not the
+    column, is folded, so the database compares each row as cheaply as a plain LIKE
+    (PostgreSQL's ~*, and Python's re on SQLite)."""
+    parts = []
+    for char in fold(word):
+        others = _LETTER_VARIANTS.get(char)
+        parts.append(f"[{char}{others}]" if others else re.escape(char))
+    return "".join(parts)

@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from audit import views as audit_views
+from interviews import views as interview_views
 
 from . import i18n, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("work/", interview_views.my_work, name="my_work"),
     path("health/", views.health, name="health"),
     path("ready/", views.ready, name="ready"),
     path("language/", i18n.language_set, name="set_language"),

@@ -14,10 +14,14 @@ from django.views.decorators.http import require_GET
 
 from interviews.models import DueRun
 from notifications import delivery
+from teams import policy
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Advisers and team leads land on their work for today; managers on the caseload."""
+    if policy.membership_of(request.user) is not None:
+        return redirect("my_work")
     return redirect("clients:caseload")
 
 

@@ -16,6 +16,7 @@ from teams import policy
 
 from ..forms import last_month
 from ..models import AccessLog, ChangeEvent
+from .history import event_lines
 
 register = template.Library()
 
@@ -50,4 +51,4 @@ def client_history(client) -> dict:
         .select_related("changed_by")
         .order_by("-changed_at", "-id")[:HISTORY_ROWS]
     )
-    return {"client": client, "events": events}
+    return {"client": client, "events": [(e, event_lines(e)) for e in events]}

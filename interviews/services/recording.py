@@ -41,9 +41,9 @@ def _interview_changes(interview: Interview) -> list[dict[str, str]]:
         {},
         {
             "held_at": timezone.localtime(interview.held_at),
-            "channel": interview.get_channel_display(),
-            "kind": interview.get_kind_display(),
-            "outcome": interview.get_outcome_display(),
+            "channel": interview.channel,  # keys: the history shows them in the reader's language
+            "kind": interview.kind,
+            "outcome": interview.outcome,
             "duration_minutes": interview.duration_minutes,
         },
         labels=field_labels(Interview, fields),
@@ -56,7 +56,7 @@ _APPOINTMENT_FIELDS = ["starts_at", "channel", "duration_minutes", "place", "vid
 def _appointment_values(appointment: Appointment) -> dict:
     return {
         "starts_at": timezone.localtime(appointment.starts_at),
-        "channel": appointment.get_channel_display(),
+        "channel": appointment.channel,  # a key: the history translates it when read
         "duration_minutes": appointment.duration_minutes,
         "place": appointment.place,
         "video_link": appointment.video_link,
@@ -326,8 +326,8 @@ def _appointment_cancel(
             changed_by=cancelled_by,
             subject_id=appointment.pk,
             changes=changes_between(
-                {"status": AppointmentStatus.BOOKED.label, "cancel_reason": ""},
-                {"status": AppointmentStatus.CANCELLED.label, "cancel_reason": reason},
+                {"status": AppointmentStatus.BOOKED.value, "cancel_reason": ""},
+                {"status": AppointmentStatus.CANCELLED.value, "cancel_reason": reason},
                 labels=field_labels(Appointment, ["status", "cancel_reason"]),
             ),
         )

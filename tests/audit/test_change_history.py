@@ -49,7 +49,7 @@ def test_a_status_change_keeps_the_old_and_new_status(client_a, adviser):
         client=client_a, status="employed", effective_on=timezone.localdate(), changed_by=adviser
     )
     event = ChangeEvent.objects.get(client=client_a, kind=ChangeEventKind.STATUS_CHANGED)
-    assert _changes(event)["status"] == ("Unemployed", "Employed")
+    assert _changes(event)["status"] == ("unemployed", "employed")  # keys, worded when read
     assert event.changed_by == adviser
 
 
@@ -112,7 +112,7 @@ def test_interviews_and_appointments_are_in_the_history(client_a, adviser):
     ]
     moved = ChangeEvent.objects.get(kind=ChangeEventKind.APPOINTMENT_MOVED)
     assert set(_changes(moved)) == {"starts_at", "channel", "duration_minutes"}
-    assert _changes(moved)["channel"] == ("Phone", "Video")
+    assert _changes(moved)["channel"] == ("phone", "video")
 
 
 def _plan(goal="work", applications=4, actions=()) -> PlanInput:
@@ -134,9 +134,15 @@ def test_a_plan_revision_records_what_changed_from_the_previous_version(client_a
     latest = ChangeEvent.objects.filter(kind=ChangeEventKind.PLAN_REVISED).first()
     changes = _changes(latest)
     assert changes["number"] == ("1", "2")
-    assert changes["goal"] == ("Work", "Training or study")
+    assert changes["goal"] == ("work", "training")
     assert changes["applications_per_month"] == ("4", "2")
-    assert changes["actions"] == ("", "Study: Welding course (Planned)")
+    assert changes["actions"][0] == "" and '"kind": "study"' in changes["actions"][1]
+    assert "Alice Tester set agreed actions to Study: Welding course (Planned)" in _lines(
+        client_a, "en"
+    )
+    assert "Alice Tester angav avtalade åtgärder: Studier: Welding course (Planerad)" in (
+        _lines(client_a, "sv")
+    )
     assert "strengths" not in changes  # unchanged fields are left out
 
 
@@ -178,3 +184,83 @@ def test_the_client_page_part_shows_the_history_in_one_query(
         )
     assert html.count("Job-seeker status changed") == 3
     assert "Alice Tester" in html
+
+
+# --- Read in the reader's language ------------------------------------------------------------
+
+
+def _lines(client_obj, language: str) -> list[str]:
+    from django.utils import translation
+
+    from audit.templatetags.history import event_lines
+
+    with translation.override(language):
+        return [
+            str(line)
+            for event in ChangeEvent.objects.filter(client=client_obj).order_by("id")
+            for line in event_lines(event)
+        ]
+
+
+def test_a_change_reads_as_one_sentence_in_the_readers_language(client_a, adviser):
+    plan_revise(client=client_a, author=adviser, data=_plan(goal="rehabilitation"), based_on=None)
+    plan_revise(client=client_a, author=adviser, data=_plan(goal="work"), based_on=1)
+    english = _lines(client_a, "en")
+    assert "Alice Tester changed goal from Rehabilitation to Work" in english
+    assert "Alice Tester changed plan version from 1 to 2" in english
+    assert "Alice Tester muutti kohtaa ”tavoite”: Kuntoutus → Työ" in _lines(client_a, "fi")
+    assert "Alice Tester ändrade mål från Rehabilitering till Arbete" in _lines(client_a, "sv")
+
+
+def test_an_older_event_with_labels_in_the_writers_language_reads_in_the_readers(client_a, adviser):
+    ChangeEvent.objects.create(
+        client=client_a,
+        kind=ChangeEventKind.STATUS_CHANGED,
+        changed_by=adviser,
+        changes=[
+            {
+                "field": "status",
+                "label": "työnhakijan tila",
+                "old": "Työtön",
+                "new": "Työllistynyt",
+            },
+            {"field": "status_since", "label": "status since", "old": "", "new": "2026-11-30"},
+        ],
+    )
+    assert _lines(client_a, "en") == [
+        "Alice Tester changed job-seeker status from Unemployed to Employed",
+        "Alice Tester set status since to 30.11.2026",
+    ]
+    assert _lines(client_a, "sv")[0].endswith("från Arbetslös till Sysselsatt")
+
+
+def test_times_in_the_history_are_local_and_localized(client_a, adviser):
+    start = dt.datetime(2026, 12, 15, 8, 0, tzinfo=dt.UTC)  # 10.00 in Helsinki
+    ChangeEvent.objects.create(
+        client=client_a,
+        kind=ChangeEventKind.APPOINTMENT_MOVED,
+        changed_by=None,
+        changes=[
+            {
+                "field": "starts_at",
+                "label": "starts at",
+                "old": "2026-12-14T10:00+02:00",
+                "new": start.isoformat(),
+            },
+            {"field": "channel", "label": "channel", "old": "phone", "new": "video"},
+        ],
+    )
+    fi = _lines(client_a, "fi")
+    assert "14.12.2026 klo 10.00 → 15.12.2026 klo 10.00" in fi[0] and "T10" not in fi[0]
+    assert fi[0].startswith("Järjestelmä ")
+    assert _lines(client_a, "en")[1] == "The system changed channel from Phone to Video"
+
+
+def test_history_lines_escape_what_people_typed(client_a, adviser):
+    ChangeEvent.objects.create(
+        client=client_a,
+        kind=ChangeEventKind.CLIENT_CHANGED,
+        changed_by=adviser,
+        changes=[{"field": "address", "label": "address", "old": "", "new": "<b>x</b>"}],
+    )
+    assert _lines(client_a, "en") == ["Alice Tester set address to &lt;b&gt;x&lt;/b&gt;"]

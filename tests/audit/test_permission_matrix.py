@@ -439,6 +439,18 @@ ROUTES: dict[str, Row] = {
         "get", lambda o: "/accounts/password_change/done/", any_account, objects=False
     ),
     "clients:caseload": Row("get", lambda o: "/clients/", staff_page, objects=False, logs="list"),
+    # My work: a team's members see their team's work; a manager is sent to the caseload
+    # (tests/web/test_my_work.py checks its access-log row).
+    "my_work": Row("get", lambda o: "/work/", staff_page, objects=False),
+    # The identity-code search: posted; finds only a client the user may see.
+    "clients:code_search": Row(
+        "post",
+        lambda o: "/clients/find/",
+        staff_page,
+        objects=False,
+        logs="list",
+        data=lambda o: {"code": o.client.personal_identity_code},
+    ),
     "interviews:appointments": Row(
         "get", lambda o: "/interviews/appointments/", staff_page, objects=False, logs="list"
     ),

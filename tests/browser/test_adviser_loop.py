@@ -43,6 +43,8 @@ def local_input(moment: dt.datetime) -> str:
 
 def open_overdue_client(page, live_server, sign_in, screenshot):
     sign_in(page, "alice")
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    page.get_by_role("link", name="Caseload").first.click()
     expect(page.get_by_role("heading", name="Caseload", level=1)).to_be_visible()
     page.get_by_label("Due state").select_option(label="Overdue")
     expect(page).to_have_url(re.compile(r"due_state=overdue"))

@@ -62,7 +62,8 @@ def test_adviser_holds_an_interview_and_books_the_next_with_the_keyboard_only(
     assert focused(page)["name"] == "password"
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Caseload", level=1)).to_be_visible()
+    # Signing in lands on my work: the overdue client is there, one link away.
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
 
     # The skip link is the first stop and takes the focus to the content.
     page.keyboard.press("Tab")
