@@ -12,7 +12,7 @@
       liveRegion = document.createElement("div");
       liveRegion.id = "swap-announcer";
       liveRegion.className = "visually-hidden";
-      liveRegion.setAttribute("role", "status");
+      // aria-live alone, not role=status: the page's own messages keep that role to themselves
       liveRegion.setAttribute("aria-live", "polite");
       liveRegion.setAttribute("aria-atomic", "true");
       // inside main: all text belongs to a landmark (axe region)
@@ -101,7 +101,12 @@
     };
   });
   // The live region exists before anything changes: one added and filled at once is often not read.
-  document.addEventListener("DOMContentLoaded", live);
+  document.addEventListener("DOMContentLoaded", function () {
+    live();
+    // A whole page that came back with an error summary: the keyboard starts there.
+    var summary = document.querySelector(".error-summary");
+    if (summary) focusOn(summary);
+  });
   document.addEventListener("htmx:afterSettle", function () {
     if (pending) window.setTimeout(settle, 0);
   });
