@@ -26,6 +26,7 @@ import smtplib
 from django.core.mail import EmailMessage
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from interviews.choices import AppointmentStatus
 from interviews.models import Appointment
@@ -38,6 +39,12 @@ from .sms import SmsError, sms_gateway
 
 class SendFailed(Exception):
     """Sending failed in a way worth retrying."""
+
+
+# The notes are stored in English as stable keys and translated where they are shown
+# (templates/partners/client.html: {% translate n.note %}), in the reader's language.
+NOTE_UNREACHABLE = gettext_noop("The client has no e-mail address or phone number: not notified.")
+NOTE_NOT_BOOKED = gettext_noop("The appointment is no longer booked: not sent.")
 
 
 def tomorrow_bounds(today: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -88,7 +95,7 @@ def notifications_prepare(*, appointments: QuerySet[Appointment], kind: str) -> 
                     channel=NotificationChannel.EMAIL,
                     status=NotificationStatus.SKIPPED,
                     language=language,
-                    note="The client has no e-mail address or phone number: not notified.",
+                    note=NOTE_UNREACHABLE,
                 )
             )
     Notification.objects.bulk_create(new, ignore_conflicts=True)
@@ -119,7 +126,7 @@ def notification_send(*, notification_id: int, final_attempt: bool = False) -> s
         return _finish(
             notification_id,
             NotificationStatus.SKIPPED,
-            note="The appointment is no longer booked: not sent.",
+            note=NOTE_NOT_BOOKED,
         )
     message = compose(
         appointment=appointment, kind=notification.kind, language=notification.language

@@ -4,13 +4,19 @@ summaries rendered by the one field template for every form."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.defaults import server_error
 
+from interviews.models import Appointment
+from notifications.choices import NotificationChannel, NotificationKind, NotificationStatus
+from notifications.models import Notification
+from notifications.services import NOTE_UNREACHABLE
 from partners.forms import ConsentForm
 from tests.conftest import PASSWORD
 
@@ -98,3 +104,24 @@ def test_the_language_switcher_marks_each_option_with_its_own_language(client):
     page = client.get(reverse("login"), headers=FI).content.decode()
     for code in ("fi", "sv", "en"):
         assert f'value="{code}" lang="{code}"' in page
+
+
+def test_a_stored_message_note_is_shown_in_the_readers_language(client, adviser, client_a):
+    appointment = Appointment.objects.create(
+        client=client_a,
+        adviser=adviser,
+        booked_by=adviser,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        channel="phone",
+    )
+    Notification.objects.create(
+        appointment=appointment,
+        kind=NotificationKind.CONFIRMATION,
+        channel=NotificationChannel.EMAIL,
+        status=NotificationStatus.SKIPPED,
+        note=NOTE_UNREACHABLE,
+    )
+    client.force_login(adviser)
+    page = client.get(f"/partners/clients/{client_a.pk}/", headers=FI).content.decode()
+    assert "Asiakkaalla ei ole sähköpostiosoitetta eikä puhelinnumeroa" in page
+    assert NOTE_UNREACHABLE not in page
