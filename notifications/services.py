@@ -34,6 +34,7 @@ from django.core.mail import EmailMessage
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from interviews.choices import AppointmentStatus
 from interviews.models import Appointment
@@ -46,6 +47,12 @@ from .sms import SmsError, sms_gateway
 
 class SendFailed(Exception):
     """Sending failed in a way worth retrying."""
+
+
+# The notes are stored in English as stable keys and translated where they are shown
+# (templates/partners/client.html: {% translate n.note %}), in the reader's language.
+NOTE_UNREACHABLE = gettext_noop("The client has no e-mail address or phone number: not notified.")
+NOTE_NOT_BOOKED = gettext_noop("The appointment is no longer booked: not sent.")
 
 
 def tomorrow_bounds(today: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -141,7 +148,7 @@ def notifications_prepare(
                 Notification(
                     channel=NotificationChannel.EMAIL,
                     status=NotificationStatus.SKIPPED,
-                    note="The client has no e-mail address or phone number: not notified.",
+                    note=NOTE_UNREACHABLE,
                     **common,
                 )
             )
@@ -203,7 +210,7 @@ def notification_send(*, notification_id: int, final_attempt: bool = False) -> s
         return _finish(
             notification_id,
             NotificationStatus.SKIPPED,
-            note="The appointment is no longer booked: not sent.",
+            note=NOTE_NOT_BOOKED,
         )
     subject, text = notification.subject, notification.text
     if not text:  # a row written before the texts were kept: written now

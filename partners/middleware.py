@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from teams import policy
 
@@ -42,5 +44,6 @@ class PartnerPortalMiddleware:
             if path == "/":
                 return redirect("portal:home")
             if not policy.partner_path_allowed(path):
-                return HttpResponseForbidden(b"Partner users can use the partner portal only.")
+                # The 403 page in the user's language and the app's layout, with this reason.
+                raise PermissionDenied(_("Partner users can use the partner portal only."))
         return self.get_response(request)

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import fields
+from django.utils.translation import gettext_lazy as _
 
 
 class TeofficeConfig(AppConfig):
@@ -9,6 +11,9 @@ class TeofficeConfig(AppConfig):
     verbose_name = "teoffice"
 
     def ready(self) -> None:
+        # Django 6.1's empty choice "- Select an option -" has no Finnish or Swedish translation
+        # in Django itself; Django asks projects to set their own here (issue 20).
+        fields.BLANK_CHOICE_LABEL = _("– Choose –")
         # local import: the receivers use models, which load only once the app registry is ready
         from .receivers import language_remember, session_renewed_at_sign_in
 

@@ -21,7 +21,7 @@ from django.views.i18n import set_language
 from teams.models import UserProfile
 
 SESSION_KEY = "teoffice_language"
-STATEMENT_DATE = datetime.date(2026, 11, 25)  # update with each new assessment
+STATEMENT_DATE = datetime.date(2026, 12, 2)  # update with each new assessment
 KNOWN = {code for code, _name in settings.LANGUAGES}
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_htmx",
     "rest_framework",
     "rest_framework.authtoken",
@@ -115,6 +116,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form field through templates/forms/field.html: required fields marked (issue 20).
+FORM_RENDERER = "teoffice.forms.FormRenderer"
 
 # A covering index's included columns (reports.ActivityCount) exist on PostgreSQL only; on
 # the embedded SQLite the index simply has its key columns.

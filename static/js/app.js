@@ -24,21 +24,28 @@
     });
   }
 
-  // After a form came back with errors, take the keyboard to the error summary.
-  function focusErrors(target) {
-    var alert = target && target.querySelector && target.querySelector(".alert[role=alert]");
-    if (alert) alert.focus();
-  }
-
   // A table wider than its box scrolls inside .table-wrap: make that region reachable and
   // scrollable with the keyboard, named by the table's caption (WCAG 2.1.1, axe).
   function focusableScrollRegions(root) {
+    // A data table outside a .table-wrap gets one, so it scrolls in its own box, not the page.
+    Array.prototype.forEach.call((root || document).querySelectorAll("table.data"), function (table) {
+      if (table.parentElement.classList.contains("table-wrap")) return;
+      var wrap = document.createElement("div");
+      wrap.className = "table-wrap";
+      table.parentElement.insertBefore(wrap, table);
+      wrap.appendChild(table);
+    });
     Array.prototype.forEach.call((root || document).querySelectorAll(".table-wrap"), function (wrap) {
       if (wrap.scrollWidth > wrap.clientWidth + 1 && !wrap.hasAttribute("tabindex")) {
         var caption = wrap.querySelector("caption");
+        var heading = wrap.closest("section, .card, figure");
+        heading = heading && heading.querySelector("h2, h3, figcaption");
+        var name = caption || heading;
         wrap.setAttribute("tabindex", "0");
-        wrap.setAttribute("role", "region");
-        if (caption) wrap.setAttribute("aria-label", caption.textContent.trim());
+        // A named group, not a region: a second landmark with its section's name would not be
+        // unique (axe landmark-unique).
+        wrap.setAttribute("role", "group");
+        if (name) wrap.setAttribute("aria-label", name.textContent.replace(/\s+/g, " ").trim());
       }
     });
   }
@@ -53,7 +60,6 @@
   window.addEventListener("resize", function () { focusableScrollRegions(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     syncPlanFieldset(document);
-    focusErrors(event.detail.elt);
     focusableScrollRegions(document);
   });
   document.addEventListener("htmx:pushedIntoHistory", syncFiltersFromUrl);

@@ -128,7 +128,11 @@ def test_invalid_interview_shows_the_errors_and_keeps_the_input(
     page.get_by_role("button", name="Save interview").click()
 
     expect(page.get_by_role("alert").first).to_contain_text("Please correct the errors")
-    expect(page.get_by_text("An interview cannot be held in the future.")).to_be_visible()
+    # by the field, and as a link to it in the error summary
+    expect(
+        page.locator(".errorlist").get_by_text("An interview cannot be held in the future.")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Held at: An interview cannot be held")).to_be_visible()
     expect(page.get_by_label("Outcome")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Channel")).to_have_value("face_to_face")
     expect(page.get_by_label("Held at")).to_have_value(tomorrow)

@@ -132,7 +132,9 @@ def test_done_when_on_the_demo_office_referral_from_the_interview_to_the_coverag
     page.get_by_label("Information shared with the partner").fill("Contact details, plan")
     page.get_by_role("button", name="Save interview").click()
     expect(
-        page.get_by_text("no valid consent to share information with Valmennus Oy")
+        page.locator(".errorlist").get_by_text(
+            "no valid consent to share information with Valmennus Oy"
+        )
     ).to_be_visible()
     expect(page.get_by_text("Nothing was saved yet.")).to_be_visible()
     expect(page.get_by_label("Reason", exact=True)).to_have_value(reason)
