@@ -21,6 +21,7 @@ from audit.models import AccessAction
 from audit.services import access_record
 from partners.models import ReferralOutcome
 from teams import policy
+from teoffice import l10n
 
 from . import exports
 from .charts import Series, line_chart
@@ -34,33 +35,49 @@ from .services import client_export_finish, client_export_start
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-CHART_MAX_ROWS = 3  # the chart's legend has room for the total and three rows
+CHART_MAX_ROWS = 3  # the chart draws the total and at most three rows
 
 
-def coverage_chart(report: Report):
-    """Coverage % at each month end: the total, and each row when there are few rows."""
-    labels = [f"{day:%m/%Y}" for day, _f in report.series]
+def chart_series(report: Report) -> list[Series]:
+    """The lines the report's chart draws: the total, and each row when there are few."""
     series = [Series(_("Total"), [f.coverage_pct for _d, f in report.series_total])]
     if len(report.rows) <= CHART_MAX_ROWS and report.level != "adviser":
         series += [
             Series(row.label, [f.coverage_pct for _d, f in report.series_for(row.key)])
             for row in report.rows
         ]
+    return series
+
+
+def coverage_chart(report: Report, series: list[Series]):
+    """Coverage % at each month end: the total, and each row when there are few rows."""
+    labels = [l10n.month_short(day) for day, _f in report.series]
     first, last = report.series_total[0][1], report.series_total[-1][1]
     desc = _("Coverage went from %(a)s to %(b)s over the period.") % {
-        "a": "–" if first.coverage_pct is None else f"{first.coverage_pct} %",
-        "b": "–" if last.coverage_pct is None else f"{last.coverage_pct} %",
+        "a": l10n.percent(first.coverage_pct),
+        "b": l10n.percent(last.coverage_pct),
     }
     return line_chart(series, labels, y_max=100, title=_("Coverage at each month end"), desc=desc)
 
 
+def chart_table(report: Report, series: list[Series]) -> dict:
+    """The chart's figures as a table: a row per line drawn, a column per month end."""
+    return {
+        "months": [l10n.day(day) for day, _f in report.series],
+        "rows": [(s.name, [l10n.percent(v) for v in s.values]) for s in series],
+    }
+
+
 def _display(value, kind: str) -> str:
+    """A cell as the language writes it: `84,0 %`, `1 917`, `12,5` (fi, sv)."""
     if value is None:
         return "–"
     if kind == "pct":
-        return f"{100 * value:.1f} %"
+        return l10n.share(value)
     if kind == "days":
-        return f"{value:.1f}"
+        return l10n.number(value, 1)
+    if isinstance(value, int | float):
+        return l10n.number(value)
     return str(value)
 
 
@@ -112,10 +129,12 @@ def report(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "definitions": columns()[1:]}
     if form.is_valid():
         built = _build(request, form)
+        series = chart_series(built)
         context |= {
             "report": built,
             "query": _query(form),
-            "chart": coverage_chart(built),
+            "chart": coverage_chart(built, series),
+            "chart_table": chart_table(built, series),
             "level_label": LEVEL_LABELS[built.level],
             "table_rows": [(row, _cells(row)) for row in [*built.rows, built.total]],
             "referral_outcomes": _referral_labels(built.referral_outcomes),
@@ -150,8 +169,7 @@ def report_export_csv(request: HttpRequest) -> HttpResponse:
     if isinstance(built, HttpResponse):
         return built
     response = StreamingHttpResponse(exports.report_csv(built), content_type="text/csv")
-    name = exports.report_file_name(built, "csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = exports.attachment(exports.report_file_name(built, "csv"))
     return response
 
 
@@ -163,8 +181,7 @@ def report_export_xlsx(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(
         exports.file_chunks(exports.report_xlsx_file(built)), content_type=XLSX
     )
-    name = exports.report_file_name(built, "xlsx")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = exports.attachment(exports.report_file_name(built, "xlsx"))
     return response
 
 
@@ -200,7 +217,7 @@ def client_export(request: HttpRequest) -> HttpResponse:
     # Every client in the file, in one INSERT ... SELECT (the ids never pass through Python).
     access_record(request=request, clients=clients, action=AccessAction.EXPORT)
     stamp = timezone.localtime(record.started_at).strftime("%Y%m%d-%H%M")
-    name = f"clients_{stamp}.{fmt}"
+    name = exports.client_file_name(stamp, fmt)
     # The file is written whole (COPY on PostgreSQL) into a temporary file, then streamed;
     # the record gets its row count, and `completed` once the last chunk went out.
     if fmt == ClientExport.Format.CSV:
@@ -213,5 +230,5 @@ def client_export(request: HttpRequest) -> HttpResponse:
 
     content_type = "text/csv; charset=utf-8" if fmt == ClientExport.Format.CSV else XLSX
     response = StreamingHttpResponse(exports.file_chunks(target, done), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = exports.attachment(name)
     return response

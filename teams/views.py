@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +24,7 @@ from reports.dashboard.rebalance import (
 )
 from reports.dashboard.rows import suggest_receiver
 from reports.dashboard.team import TeamDashboard, team_dashboard, team_members
+from teoffice import l10n
 
 from . import policy, services
 from .forms import MoveForm, RebalanceFilterForm, TargetCaseloadForm
@@ -47,8 +48,12 @@ def home(request: HttpRequest) -> HttpResponse:
     raise Http404
 
 
+def _pct_number(figures) -> str:
+    return l10n.number(figures.coverage_pct, 1) if figures.required else "–"
+
+
 def trend_charts(dashboard: TeamDashboard) -> tuple[str, str]:
-    labels = [formats.date_format(p.month, "M y") for p in dashboard.trend]
+    labels = [l10n.month_short(p.month) for p in dashboard.trend]
     line_name = str(dashboard.team.service_line)
     first, last = dashboard.trend[0], dashboard.trend[-1]
     coverage = line_chart(
@@ -69,10 +74,10 @@ def trend_charts(dashboard: TeamDashboard) -> tuple[str, str]:
             "line": line_name,
             "first": labels[0],
             "last": labels[-1],
-            "team_first": first.team.coverage_pct if first.team.required else "–",
-            "team_last": last.team.coverage_pct if last.team.required else "–",
-            "line_first": first.line.coverage_pct if first.line.required else "–",
-            "line_last": last.line.coverage_pct if last.line.required else "–",
+            "team_first": _pct_number(first.team),
+            "team_last": _pct_number(last.team),
+            "line_first": _pct_number(first.line),
+            "line_last": _pct_number(last.line),
         },
     )
     per_adviser = [(p.team_held_per_adviser, p.line_held_per_adviser) for p in dashboard.trend]
