@@ -200,3 +200,93 @@ def line_chart(
         mark_safe("".join(lines)),
         mark_safe("".join(legend)),
     )
+
+
+BAR_ROW = 40  # a name above its bar: long names get the whole width, never clipped at the left
+
+
+def bar_chart(
+    items: Sequence[tuple[str, float | None]],
+    *,
+    x_max: float,
+    suffix: str = "%",
+    title: str,
+    desc: str = "",
+    goal: float | None = None,
+    goal_label: str = "",
+) -> SafeString:
+    """A horizontal bar per item (its name above the bar, its value after it), 0 to `x_max`,
+    and a dashed vertical goal line when `goal` is given; the legend names the goal."""
+    left, right, top = 8, 90, 8
+    plot_w = WIDTH - left - right
+    height = top + BAR_ROW * len(items) + 30
+
+    def x(value: float) -> float:
+        return left + min(max(value, 0), x_max) / x_max * plot_w
+
+    bars = []
+    for i, (name, value) in enumerate(items):
+        y0 = top + i * BAR_ROW
+        text = "–" if value is None else _with_suffix(float(value), suffix)
+        bars.append(
+            format_html(
+                '<text class="tick" x="{}" y="{}">{}</text>'
+                '<rect class="bar" x="{}" y="{}" width="{}" height="14"><title>{}: {}</title></rect>'
+                '<text class="tick" x="{}" y="{}">{}</text>',
+                left,
+                y0 + 13,
+                name,
+                left,
+                y0 + 18,
+                f"{x(value or 0) - left:.1f}",
+                name,
+                text,
+                f"{x(value or 0) + 6:.1f}",
+                y0 + 30,
+                text,
+            )
+        )
+    axis_y = top + BAR_ROW * len(items) + 4
+    ticks = format_html_join(
+        "",
+        '<text class="tick" x="{}" y="{}" text-anchor="{}">{}</text>',
+        (
+            (
+                f"{x(v):.1f}",
+                axis_y + 18,
+                "start" if v == 0 else "end" if v == x_max else "middle",
+                _with_suffix(v, suffix),
+            )
+            for v in (0, x_max / 2, x_max)
+        ),
+    )
+    legend = ""
+    goal_line = ""
+    if goal is not None:
+        goal_line = format_html(
+            '<g class="goal"><line x1="{}" x2="{}" y1="{}" y2="{}"/></g>',
+            f"{x(goal):.1f}",
+            f"{x(goal):.1f}",
+            top,
+            axis_y,
+        )
+        legend = _legend_item("goal", goal_label or _with_suffix(goal, suffix))
+    return format_html(
+        '<svg class="chart bars" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}"'
+        ' xmlns="http://www.w3.org/2000/svg"><title>{}</title><desc>{}</desc>'
+        '<g aria-hidden="true">{}<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/>{}{}</g>'
+        '</svg><ul class="chart-legend">{}</ul>',
+        WIDTH,
+        height,
+        title,
+        title,
+        desc,
+        mark_safe("".join(bars)),
+        left,
+        left + plot_w,
+        axis_y,
+        axis_y,
+        ticks,
+        goal_line,
+        legend,
+    )

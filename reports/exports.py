@@ -33,6 +33,7 @@ from teoffice import l10n
 
 from .cells import spreadsheet_safe, spreadsheet_safe_sql
 from .columns import LEVEL_LABELS, Column, columns
+from .selectors.goals import ReportGoals
 from .selectors.report import Report
 from .xlsx import DATE_FORMAT, DAYS_FORMAT, INT_FORMAT, PCT_FORMAT, xlsx_table_write
 
@@ -167,12 +168,39 @@ def _definitions_sheet(workbook: Workbook, reports: list[tuple[str, Report]]) ->
         sheet.append([_cell(sheet, text, "text") for text in line])
 
 
-def report_xlsx_write(reports: list[tuple[str, Report]], target: IO[bytes]) -> None:
-    """One sheet per (title, report), the monthly coverage series of the first, definitions."""
+def _goals_sheet(workbook: Workbook, goals: ReportGoals) -> None:
+    """Each row's coverage goal and whether it met it, and how many did."""
+    sheet = workbook.create_sheet(_("Coverage goals")[:31])
+    headers = (_("Name"), _("Coverage goal"), _("Coverage"), _("Met the goal"))
+    sheet.append([_cell(sheet, h, "text", bold=True) for h in headers])
+    for row in goals.rows.values():
+        met = "" if row.met is None else (_("yes") if row.met else _("no"))
+        sheet.append(
+            [
+                _cell(sheet, row.label, "text"),
+                _cell(sheet, None if row.goal is None else float(row.goal.percent) / 100, "pct"),
+                _cell(sheet, None if row.coverage_pct is None else row.coverage_pct / 100, "pct"),
+                _cell(sheet, met, "text"),
+            ]
+        )
+    summary = _("Met the coverage goal: %(met)d of %(measured)d") % {
+        "met": goals.met,
+        "measured": goals.measured,
+    }
+    sheet.append([_cell(sheet, summary, "text", bold=True)])
+
+
+def report_xlsx_write(
+    reports: list[tuple[str, Report]], target: IO[bytes], *, goals: ReportGoals | None = None
+) -> None:
+    """One sheet per (title, report), the monthly coverage series of the first, the rows'
+    coverage goals (when given), definitions."""
     workbook = Workbook(write_only=True)
     for title, report in reports:
         _report_sheet(workbook, title, report)
     _series_sheet(workbook, _("Coverage by month"), reports[0][1])
+    if goals is not None:
+        _goals_sheet(workbook, goals)
     _definitions_sheet(workbook, reports)
     workbook.save(target)
 

@@ -29,6 +29,7 @@ from .columns import LEVEL_LABELS, columns
 from .forms import ClientExportForm, ReportForm
 from .models import ClientExport, StoredReport
 from .selectors.clients import clients_for_export
+from .selectors.goals import ReportGoals, report_goals
 from .selectors.report import Report, Row, coverage_report
 from .services import client_export_finish, client_export_start
 
@@ -49,15 +50,27 @@ def chart_series(report: Report) -> list[Series]:
     return series
 
 
-def coverage_chart(report: Report, series: list[Series]):
-    """Coverage % at each month end: the total, and each row when there are few rows."""
+def coverage_chart(report: Report, series: list[Series], goals: ReportGoals | None = None):
+    """Coverage % at each month end: the total, and each row when there are few rows; the
+    goal as a dashed line when every row has the same one."""
     labels = [l10n.month_short(day) for day, _f in report.series]
+    shared = goals.shared if goals else None
     first, last = report.series_total[0][1], report.series_total[-1][1]
     desc = _("Coverage went from %(a)s to %(b)s over the period.") % {
         "a": l10n.percent(first.coverage_pct),
         "b": l10n.percent(last.coverage_pct),
     }
-    return line_chart(series, labels, y_max=100, title=_("Coverage at each month end"), desc=desc)
+    return line_chart(
+        series,
+        labels,
+        y_max=100,
+        title=_("Coverage at each month end"),
+        desc=desc,
+        goal=None if shared is None else float(shared.percent),
+        goal_label=""
+        if shared is None
+        else _("Goal %(goal)s") % {"goal": l10n.percent(float(shared.percent))},
+    )
 
 
 def chart_table(report: Report, series: list[Series]) -> dict:
@@ -130,13 +143,18 @@ def report(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         built = _build(request, form)
         series = chart_series(built)
+        goals = report_goals(built)
         context |= {
             "report": built,
+            "goals": goals,
             "query": _query(form),
-            "chart": coverage_chart(built, series),
+            "chart": coverage_chart(built, series, goals),
             "chart_table": chart_table(built, series),
             "level_label": LEVEL_LABELS[built.level],
-            "table_rows": [(row, _cells(row)) for row in [*built.rows, built.total]],
+            "table_rows": [
+                (row, _cells(row), goals.rows.get(row.key) if row is not built.total else None)
+                for row in [*built.rows, built.total]
+            ],
             "referral_outcomes": _referral_labels(built.referral_outcomes),
         }
     if policy.may_export_clients(request.user):

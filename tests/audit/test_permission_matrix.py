@@ -492,6 +492,7 @@ ROUTES: dict[str, Row] = {
     # Teams
     "teams:home": Row("get", lambda o: "/teams/", staff_page, objects=False),
     "teams:office": Row("get", lambda o: "/teams/office/", manager_only, objects=False),
+    "teams:goals": Row("get", lambda o: "/teams/goals/", manager_only, objects=False),
     "teams:dashboard": Row("get", lambda o: f"/teams/{o.team.pk}/", team_read),
     "teams:target": Row("post", lambda o: f"/teams/{o.team.pk}/target/", team_manage),
     "teams:rebalance": Row("get", lambda o: f"/teams/{o.team.pk}/rebalance/", team_read),
