@@ -523,6 +523,12 @@ ROUTES: dict[str, Row] = {
     ),
     # Client import (managers)
     "clients_import:upload": Row("get", lambda o: "/clients/import/", manager_only, objects=False),
+    "clients_import:template_xlsx": Row(
+        "get", lambda o: "/clients/import/template.xlsx", manager_only, objects=False
+    ),
+    "clients_import:template_csv": Row(
+        "get", lambda o: "/clients/import/template.csv", manager_only, objects=False
+    ),
     "clients_import:check": Row(
         "post", lambda o: "/clients/import/check/", manager_only, objects=False
     ),
