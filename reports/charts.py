@@ -38,6 +38,7 @@ WIDTH, HEIGHT = 720, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 16, 44
 SERIES_STYLES = 4
 MAX_X_LABELS = 12  # more months than this: every second (third …) label, and always the last
+CHAR_WIDTH = 9  # an x label's character, in viewBox units at the charts' 15px font
 
 
 @dataclass
@@ -126,7 +127,11 @@ def line_chart(
                 _with_suffix(value, y_suffix),
             )
         )
-    every = math.ceil(count / MAX_X_LABELS)
+    # As many labels as fit side by side (a character is about 9 units wide at 15px), at
+    # most MAX_X_LABELS; the others are skipped from the end backwards (the last always shows).
+    widest = max(len(str(label)) for label in x_labels) * CHAR_WIDTH + 12
+    fit = max(1, min(MAX_X_LABELS, int(plot_w // widest)))
+    every = math.ceil(count / fit)
     shown = [i for i in range(count) if (count - 1 - i) % every == 0]
 
     def anchor(i: int) -> str:
@@ -206,17 +211,17 @@ BAR_ROW = 40  # a name above its bar: long names get the whole width, never clip
 
 
 def bar_chart(
-    items: Sequence[tuple[str, float | None]],
+    items: Sequence[tuple[str, float | None, float | None]],
     *,
     x_max: float,
     suffix: str = "%",
     title: str,
     desc: str = "",
-    goal: float | None = None,
     goal_label: str = "",
 ) -> SafeString:
-    """A horizontal bar per item (its name above the bar, its value after it), 0 to `x_max`,
-    and a dashed vertical goal line when `goal` is given; the legend names the goal."""
+    """A horizontal bar per (name, value, goal) item: its name above the bar, its value after
+    it, its own goal (if any) a dashed mark across the bar; 0 to `x_max`. The legend names
+    the goal mark (`goal_label`) when any item has one."""
     left, right, top = 8, 90, 8
     plot_w = WIDTH - left - right
     height = top + BAR_ROW * len(items) + 30
@@ -225,9 +230,22 @@ def bar_chart(
         return left + min(max(value, 0), x_max) / x_max * plot_w
 
     bars = []
-    for i, (name, value) in enumerate(items):
+    goal_marks = []
+    for i, (name, value, goal) in enumerate(items):
         y0 = top + i * BAR_ROW
         text = "–" if value is None else _with_suffix(float(value), suffix)
+        if goal is not None:
+            goal_marks.append(
+                format_html(
+                    '<line x1="{}" x2="{}" y1="{}" y2="{}"><title>{}: {}</title></line>',
+                    f"{x(goal):.1f}",
+                    f"{x(goal):.1f}",
+                    y0 + 14,
+                    y0 + 36,
+                    goal_label,
+                    _with_suffix(float(goal), suffix),
+                )
+            )
         bars.append(
             format_html(
                 '<text class="tick" x="{}" y="{}">{}</text>'
@@ -262,15 +280,9 @@ def bar_chart(
     )
     legend = ""
     goal_line = ""
-    if goal is not None:
-        goal_line = format_html(
-            '<g class="goal"><line x1="{}" x2="{}" y1="{}" y2="{}"/></g>',
-            f"{x(goal):.1f}",
-            f"{x(goal):.1f}",
-            top,
-            axis_y,
-        )
-        legend = _legend_item("goal", goal_label or _with_suffix(goal, suffix))
+    if goal_marks:
+        goal_line = format_html('<g class="goal">{}</g>', mark_safe("".join(goal_marks)))
+        legend = _legend_item("goal", goal_label)
     return format_html(
         '<svg class="chart bars" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}"'
         ' xmlns="http://www.w3.org/2000/svg"><title>{}</title><desc>{}</desc>'

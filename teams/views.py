@@ -289,17 +289,17 @@ def rebalance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def office_chart(rows: list[TeamOverview]) -> str:
-    """Each team's coverage today against its goal: a point per team, the goal a dashed line
-    when the teams shown share one goal (the table names every team's own)."""
+    """Each team's coverage today as a bar, its own goal a dashed mark across it (the table
+    below has the same figures and says in words who meets the goal)."""
     if not rows:
         return ""
-    goals = {r.goal.percent for r in rows if r.goal is not None}
-    shared = next(iter(goals)) if len(goals) == 1 and all(r.goal for r in rows) else None
     return bar_chart(
-        [(r.team.name, r.coverage_pct) for r in rows],
+        [
+            (r.team.name, r.coverage_pct, None if r.goal is None else float(r.goal.percent))
+            for r in rows
+        ],
         x_max=100,
-        goal=None if shared is None else float(shared),
-        goal_label="" if shared is None else _("Goal %(goal)s") % {"goal": l10n.percent(shared)},
+        goal_label=_("Coverage goal"),
         title=_("Coverage of each team today"),
         desc=_("The table below has every team's figures, goal and whether it meets it."),
     )

@@ -80,9 +80,12 @@ def test_numbers_follow_the_language_and_the_legend_is_a_list_after_the_svg():
 def test_the_last_x_label_ends_at_its_point_and_long_series_thin_their_labels():
     labels = [f"{m}/2026" for m in range(1, 13)] + [f"{m}/2027" for m in range(1, 13)]
     svg = line_chart([Series("A", list(range(24)))], labels, y_max=100, title="t")
-    ticks = re.findall(r'text-anchor="(\w+)">(\d+/\d+)</text>', svg)
-    assert ticks[-1] == ("end", "12/2027")  # not centred on the edge, so never clipped
-    assert len(ticks) == 12 and ("middle", "11/2027") not in ticks
+    ticks = re.findall(r'x="([\d.]+)" y="\d+" text-anchor="(\w+)">(\d+/\d+)</text>', svg)
+    assert ticks[-1][1:] == ("end", "12/2027")  # not centred on the edge, so never clipped
+    assert ("middle", "11/2027") not in [t[1:] for t in ticks]
+    xs = [float(t[0]) for t in ticks]
+    # every third month: 7-character labels stay apart (about 9 units a character)
+    assert len(ticks) == 8 and min(b - a for a, b in zip(xs, xs[1:], strict=False)) > 7 * 9
 
 
 def test_a_goal_is_a_dashed_line_named_in_the_legend():
@@ -91,3 +94,17 @@ def test_a_goal_is_a_dashed_line_named_in_the_legend():
     )
     assert '<g class="goal"><line' in svg and "Goal 90 %</li>" in svg
     assert 'y1="38.0"' in svg  # 90 of 100 on a 220-pixel plot starting at 16
+
+
+def test_bars_carry_each_items_own_goal_and_name_it_in_the_legend():
+    from reports.charts import bar_chart
+
+    svg = bar_chart(
+        [("Team 1", 82.1, 90.0), ("Team 2", 90.0, 75.0), ("Team 3", None, None)],
+        x_max=100,
+        goal_label="Coverage goal",
+        title="t",
+    )
+    assert svg.count("<rect") == 3 and svg.count("<title>Coverage goal:") == 2
+    assert "<title>Team 1: 82.1\xa0%</title>" in svg and ">–</text>" in svg
+    assert svg.endswith("Coverage goal</li></ul>")

@@ -180,6 +180,7 @@ def test_office_view_opens_on_the_whole_office_with_each_teams_goal(
     assert "90.0&nbsp;%" in row_a and "not met" in row_a
     assert "85.0&nbsp;%" in row_b and "✓ met" in row_b
     assert "1 of 2 teams meet their coverage goal." in page
+    assert page.count("<title>Coverage goal:") == 3  # a goal mark on each bar (C: the office's)
     with time_machine.travel(NOW, tick=False):
         one_line = client.get(reverse("teams:office"), {"line": second.pk}).content.decode()
     assert f'data-team="{team_c.pk}"' in one_line and f'data-team="{team_a.pk}"' not in one_line
