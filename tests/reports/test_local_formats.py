@@ -123,3 +123,20 @@ def test_file_names_are_in_the_language():
         assert report_file_name(Built, "xlsx") == "kattavuus_palvelulinja_2026-11.xlsx"
     with translation.override("sv"):
         assert report_file_name(Built, "csv") == "täckning_servicelinje_2026-11.csv"
+
+
+def test_finnish_dashboard_months_are_unambiguous_and_its_chart_values_are_in_the_table(
+    client, office
+):
+    from teams.models import Team
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    assert client.login(username="teamlead", password="demo")
+    team = Team.objects.get(memberships__user__username="teamlead")
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
+        html = client.get(reverse("teams:dashboard", args=[team.pk])).content.decode()
+    assert ">11/2026</text>" in html and ">Mar 26<" not in html and ">Nov 26<" not in html
+    assert "Poissaolot marraskuu / lokakuu" in html
+    # the "interviews held per adviser" chart's values are in the trend table too
+    table = html[html.index('id="trend-table"') :]
+    assert table.count('class="n-per-adviser"') == 12

@@ -210,3 +210,35 @@ def test_monthly_report_counts_the_teams_that_met_their_goal(figures, office, te
     assert rows[0] == ["Name", "Coverage goal", "Coverage", "Met the goal"]
     assert ["Team A", 0.75, 0.5, "no"] in rows and ["Team B", 0.75, 1.0, "yes"] in rows
     assert rows[-1][0] == "Met the coverage goal: 1 of 2"
+
+
+def _page_queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_goals_add_the_same_few_queries_to_each_page_however_many_teams_have_one(
+    client, figures, manager, office, service_line, team_a, team_b
+):
+    """Goals for one team or for every team (and the line and the office): the dashboard, the
+    office view and the report ask the same number of queries."""
+    client.login(username=manager.username, password=PASSWORD)
+    pages = [
+        (reverse("teams:dashboard", args=[team_a.pk]), None),
+        (reverse("teams:office"), None),
+        (reverse("reports:coverage"), {"period": "month", "month": "2026-10", "level": "team"}),
+    ]
+    _goal(dt.date(2026, 1, 1), "80", team=team_a)
+    with time_machine.travel(NOW, tick=False):
+        for url, params in pages:
+            _page_queries(client, url, params)  # warm: sessions, content types
+        one = [_page_queries(client, url, params) for url, params in pages]
+        _goal(dt.date(2026, 1, 1), "70", team=team_b)
+        _goal(dt.date(2026, 2, 1), "75", service_line=service_line)
+        _goal(dt.date(2026, 3, 1), "85", office=office)
+        for i in range(3):
+            t = Team.objects.create(service_line=service_line, name=f"More {i}")
+            _goal(dt.date(2026, 1, 1), "60", team=t)
+        many = [_page_queries(client, url, params) for url, params in pages]
+    assert one == many
