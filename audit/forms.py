@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
@@ -10,6 +11,8 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from clients import identity
+
+LOOKS_LIKE_A_CODE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Z]")
 
 
 def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -27,8 +30,16 @@ def _date_input() -> forms.DateInput:
 
 
 class AccessLogSearchForm(forms.Form):
-    client = forms.IntegerField(label=_("Client number"), required=False, min_value=1)
-    user = forms.CharField(label=_("Username"), required=False, max_length=150)
+    # The client is chosen by name or identity code in ClientSearchForm (posted); its id only
+    # travels in the links that form and the table make.
+    client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    person = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    user = forms.CharField(
+        label=_("Person"),
+        required=False,
+        max_length=150,
+        help_text=_("Name or username, or a part of it."),
+    )
     since = forms.DateField(label=_("From"), required=False, widget=_date_input())
     until = forms.DateField(label=_("To"), required=False, widget=_date_input())
 
@@ -38,20 +49,6 @@ class AccessLogSearchForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", _("The end date is before the start date."))
         return data
-
-
-class ClientByIdentityCodeForm(forms.Form):
-    """Find a client by identity code without putting the code into a URL or a server log."""
-
-    personal_identity_code = forms.CharField(label=_("Personal identity code"), max_length=11)
-
-    def clean_personal_identity_code(self) -> str:
-        code = identity.normalize(self.cleaned_data["personal_identity_code"])
-        try:
-            identity.validate_hetu(code)
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
-        return code
 
 
 class TruthfulPasswordResetForm(PasswordResetForm):
@@ -80,3 +77,32 @@ class TruthfulPasswordResetForm(PasswordResetForm):
                 loader.render_to_string(html_email_template_name, context), "text/html"
             )
         message.send()
+
+
+class ClientSearchForm(forms.Form):
+    """Find a client by name or identity code without putting either into a URL or a server
+    log (POST); a code is never shown back in full."""
+
+    who = forms.CharField(
+        label=_("Client's name or identity code"),
+        max_length=100,
+        help_text=_("A full identity code, or the client's names or parts of them."),
+    )
+
+    def clean_who(self) -> str:
+        value = " ".join(self.cleaned_data["who"].split())
+        if len(value) < 2:
+            raise ValidationError(_("Enter at least two characters."))
+        return value
+
+    def identity_code(self) -> str | None:
+        """The cleaned value as an identity code, if it is a valid one."""
+        code = identity.normalize(self.cleaned_data["who"])
+        return code if identity.is_valid_hetu(code) else None
+
+    def masked(self) -> None:
+        """Show a posted identity code back masked, never in full."""
+        value = identity.normalize(str(self.data.get("who", "")))
+        if LOOKS_LIKE_A_CODE.fullmatch(value):  # valid or not: it may be someone's real code
+            self.data = self.data.copy()
+            self.data["who"] = identity.mask(value)

@@ -6,11 +6,11 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.core.mail import mailers
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Client
 from notifications import delivery
-from teams import policy
+from teams import access, policy
 
 from .forms import (
     AccessLogSearchForm,
-    ClientByIdentityCodeForm,
+    ClientSearchForm,
     TruthfulPasswordResetForm,
     last_month,
     this_month,
@@ -50,6 +50,31 @@ def _ranges() -> list[tuple[str, str, str]]:
     ]
 
 
+MAX_CANDIDATES = 20
+
+
+def _people(query: str) -> Q:
+    """Access-log rows by a person whose name or username contains every word of `query`
+    (case-insensitive)."""
+    condition = Q()
+    for word in query.split():
+        condition &= (
+            Q(username__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+        )
+    return condition
+
+
+def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "audit/access_log.html",
+        {"find_form": ClientSearchForm(), "ranges": _ranges(), "candidates": None} | context,
+        status=status,
+    )
+
+
 @require_GET
 def access_log_search(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
@@ -59,26 +84,23 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["client"]:
+            # the gate: only a client of the teams this manager follows
             client = (
-                Client.objects.visible_to(request.user)
-                .select_related("team")
+                access.scoped(request.user, Client.objects.select_related("team"))
                 .filter(pk=data["client"])
                 .first()
             )
             if client is None:
-                form.add_error("client", _("No such client among the teams you follow."))
+                form.add_error(None, _("No such client among the teams you follow."))
                 rows = rows.none()
             else:
                 rows = AccessLog.objects.visible_to(request.user, client_visible=True).for_client(
                     client.pk
                 )
+        if data["person"]:
+            rows = rows.filter(user_id=data["person"])
         if data["user"]:
-            user = get_user_model().objects.filter(username=data["user"]).first()
-            if user is None:
-                form.add_error("user", _("No such user."))
-                rows = rows.none()
-            else:
-                rows = rows.filter(user=user)
+            rows = rows.filter(_people(data["user"]))
         rows = rows.between(data["since"], data["until"])
     elif form.is_bound:
         rows = rows.none()
@@ -89,7 +111,7 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
     shown_ids = {cid for row in page for cid in row.first_client_ids(20)}
     names = {
         pk: f"{last}, {first}"
-        for pk, first, last in Client.objects.visible_to(request.user)
+        for pk, first, last in access.scoped(request.user, Client.objects)
         .filter(pk__in=shown_ids)
         .values_list("pk", "first_name", "last_name")
     }
@@ -97,46 +119,50 @@ def access_log_search(request: HttpRequest) -> HttpResponse:
         row.shown = [(cid, names.get(cid)) for cid in row.first_client_ids(20)]
     if client is not None:
         access_record(request=request, clients=[client], action=access_action_for(request))
-    return render(
-        request,
-        "audit/access_log.html",
-        {
-            "form": form,
-            "page": page,
-            "client": client,
-            "find_form": ClientByIdentityCodeForm(),
-            "ranges": _ranges(),
-        },
-    )
+    return _page(request, {"form": form, "page": page, "client": client})
 
 
 @require_POST
 def access_log_find_client(request: HttpRequest) -> HttpResponse:
+    """The client by identity code or by name (every word in the first or last name), among
+    the clients the gate lets this manager see: one goes straight to their entries, several
+    are listed to choose from (names and masked codes, logged as viewed)."""
     _require_manager(request)
-    form = ClientByIdentityCodeForm(request.POST)
+    form = ClientSearchForm(request.POST)
+    candidates = None
     if form.is_valid():
-        client = (
-            Client.objects.visible_to(request.user)
-            .filter(personal_identity_code=form.cleaned_data["personal_identity_code"])
-            .only("pk")
-            .first()
-        )
-        if client is not None:
-            return redirect(f"{reverse('audit:access_log')}?client={client.pk}")
-        form.add_error(
-            "personal_identity_code", _("No client with that code among the teams you follow.")
-        )
-    return render(
+        visible = access.scoped(request.user, Client.objects.select_related("team"))
+        code = form.identity_code()
+        if code:
+            found = list(visible.filter(personal_identity_code=code)[:2])
+        else:
+            condition = Q()
+            for word in form.cleaned_data["who"].split():
+                condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+            found = list(
+                visible.filter(condition).order_by("last_name", "first_name", "pk")[
+                    : MAX_CANDIDATES + 1
+                ]
+            )
+        if len(found) == 1:
+            return redirect(f"{reverse('audit:access_log')}?client={found[0].pk}")
+        if found:
+            candidates = found[:MAX_CANDIDATES]
+            access_record(request=request, clients=candidates, action=access_action_for(request))
+        else:
+            form.add_error("who", _("No client matches among the teams you follow."))
+    form.masked()
+    return _page(
         request,
-        "audit/access_log.html",
         {
             "form": AccessLogSearchForm(),
             "page": None,
             "client": None,
             "find_form": form,
-            "ranges": _ranges(),
+            "candidates": candidates,
+            "more_candidates": candidates is not None and len(found) > MAX_CANDIDATES,
         },
-        status=400,
+        status=200 if candidates else 400,
     )
 
 

@@ -5,7 +5,10 @@ row. Columns, matched by name in any order and case (English or Finnish header n
 
     personal_identity_code  first_name  last_name  team  status  registered_on   (required)
     status_since  language  email  phone  last_interview_on  last_interview_channel
-    plan_goal                                                                     (optional)
+    plan_goal  adviser                                                            (optional)
+
+The same columns may be named in Finnish or Swedish (LOCAL_HEADERS: the downloadable
+template's header row in the user's language).
 
 Any other column is ignored and named in the report. Rows are streamed, never all in memory.
 """
@@ -40,7 +43,44 @@ OPTIONAL_COLUMNS = (
     "last_interview_on",
     "last_interview_channel",
     "plan_goal",
+    "adviser",
 )
+# The header names of the template in each language (teoffice's languages; English is the
+# canonical name). A file may use any of them.
+LOCAL_HEADERS = {
+    "fi": {
+        "personal_identity_code": "henkilötunnus",
+        "first_name": "etunimi",
+        "last_name": "sukunimi",
+        "team": "tiimi",
+        "status": "tila",
+        "registered_on": "rekisteröity",
+        "status_since": "tila_alkaen",
+        "language": "kieli",
+        "email": "sähköposti",
+        "phone": "puhelin",
+        "last_interview_on": "viimeisin_haastattelu",
+        "last_interview_channel": "haastattelukanava",
+        "plan_goal": "tavoite",
+        "adviser": "asiantuntija",
+    },
+    "sv": {
+        "personal_identity_code": "personbeteckning",
+        "first_name": "förnamn",
+        "last_name": "efternamn",
+        "team": "team",
+        "status": "status",
+        "registered_on": "registrerad",
+        "status_since": "status_sedan",
+        "language": "språk",
+        "email": "e-post",
+        "phone": "telefon",
+        "last_interview_on": "senaste_intervju",
+        "last_interview_channel": "intervjukanal",
+        "plan_goal": "mål",
+        "adviser": "sakkunnig",
+    },
+}
 HEADER_ALIASES = {
     "hetu": "personal_identity_code",
     "henkilötunnus": "personal_identity_code",
@@ -57,7 +97,17 @@ HEADER_ALIASES = {
     "viimeisin_haastattelu": "last_interview_on",
     "haastattelukanava": "last_interview_channel",
     "tavoite": "plan_goal",
-}
+    "vastuuasiantuntija": "adviser",
+    "ansvarig_sakkunnig": "adviser",
+    "responsible_adviser": "adviser",
+} | {local: column for names in LOCAL_HEADERS.values() for column, local in names.items()}
+
+
+def template_headers(language: str) -> list[str]:
+    """The import template's header row in `language` (English: the canonical names)."""
+    names = LOCAL_HEADERS.get(language, {})
+    return [names.get(column, column) for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+
 
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 

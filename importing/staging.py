@@ -122,7 +122,7 @@ def _new_client_rows(
             status_since=r.status_since,
             registered_on=r.registered_on,
             team_id=r.team.pk,
-            responsible_adviser_id=None,
+            responsible_adviser_id=r.adviser_id,
             last_held_on=last_on,
             last_channel=r.last_interview_channel,
             created_at=stamp,

@@ -17,7 +17,7 @@ from clients.models import Language, Status
 from interviews.choices import Channel
 from plans.models import Goal
 from teams import policy
-from teams.models import Team
+from teams.models import Membership, Team
 
 from .parsing import COLUMNS, Table
 from .report import ImportResult, RowError
@@ -64,6 +64,7 @@ class ValidRow:
     last_interview_on: dt.date | None
     last_interview_channel: str
     plan_goal: str
+    adviser_id: int | None = None
 
 
 def _text(value) -> str:
@@ -140,6 +141,38 @@ class RowValidator:
         for team in policy.teams_visible_to(user):  # with service_line__office
             self.teams_by_id[str(team.pk)] = team
             self.teams_by_name.setdefault(team.name.strip().lower(), []).append(team)
+        # The members of those teams, by username and by full name: (user id, team id).
+        self.advisers: dict[str, list[tuple[int, int]]] = {}
+        members = Membership.objects.filter(
+            team__in=self.teams_by_id.values(), user__is_active=True
+        ).values_list("user_id", "team_id", "user__username", "user__first_name", "user__last_name")
+        for user_id, team_id, username, first, last in members:
+            for key in {username.lower(), f"{first} {last}".strip().lower()} - {""}:
+                self.advisers.setdefault(key, []).append((user_id, team_id))
+
+    def adviser(self, value: str, team: Team | None) -> int | None:
+        """The responsible adviser named in the row (username or full name), who must be a
+        member of the row's team; None when the cell is empty."""
+        if not value:
+            return None
+        found = self.advisers.get(" ".join(value.split()).lower(), [])
+        if not found:
+            raise ValidationError(
+                _("adviser: “%(value)s” is not a member of a team you can import into.")
+                % {"value": value[:50]}
+            )
+        if len({user_id for user_id, _team in found}) > 1:
+            raise ValidationError(
+                _("adviser: more than one person is called “%(value)s”; use the username.")
+                % {"value": value[:50]}
+            )
+        user_id, team_id = found[0]
+        if team is not None and team_id != team.pk:
+            raise ValidationError(
+                _("adviser: “%(value)s” is not a member of the team “%(team)s”.")
+                % {"value": value[:50], "team": team.name}
+            )
+        return user_id
 
     def team(self, value: str) -> Team:
         if not value:
@@ -232,6 +265,7 @@ class RowValidator:
             problems.append(_("last_interview_channel is given without last_interview_on."))
         goal_text = _text(raw["plan_goal"])
         goal = check(_choice, goal_text, self.goals, "plan_goal") if goal_text else ""
+        adviser_id = check(self.adviser, _text(raw["adviser"]), team)
         if problems:
             return RowError(row_number, masked, " ".join(str(p) for p in problems))
         return ValidRow(
@@ -249,6 +283,7 @@ class RowValidator:
             last_interview_on=last_on,
             last_interview_channel=channel or "",
             plan_goal=goal or "",
+            adviser_id=adviser_id,
         )
 
 

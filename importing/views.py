@@ -10,15 +10,20 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import ImportRecord
 from teams import policy
 
-from .parsing import MAX_FILE_BYTES
+from .parsing import MAX_FILE_BYTES, REQUIRED_COLUMNS
 from .services import ImportRejected, import_check, import_run
+from .template import import_columns, template_csv, template_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportFileForm(forms.Form):
@@ -51,11 +56,40 @@ def _recent(request: HttpRequest):
     return ImportRecord.objects.filter(created_by=request.user).defer("content", "report")[:10]
 
 
+def _page(request: HttpRequest, form: ImportFileForm, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "clients/import.html",
+        {
+            "form": form,
+            "recent": _recent(request),
+            "columns": import_columns(get_language()),
+            "required_count": len(REQUIRED_COLUMNS),
+        },
+        status=status,
+    )
+
+
 @require_GET
 @manager_required
 def upload(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "clients/import.html", {"form": ImportFileForm(), "recent": _recent(request)}
+    return _page(request, ImportFileForm())
+
+
+@require_GET
+@manager_required
+def template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """An empty import file with the header row in the user's language (xlsx or csv)."""
+    language = get_language()
+    if fmt == "xlsx":
+        content, content_type = template_xlsx(language), XLSX
+    else:
+        content, content_type = template_csv(language).encode(), "text/csv; charset=utf-8"
+    name = f"{slugify(_('Import clients'), allow_unicode=True).replace('-', '_')}.{fmt}"
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={"Content-Disposition": content_disposition_header(True, name)},
     )
 
 
@@ -64,9 +98,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 def check(request: HttpRequest) -> HttpResponse:
     form = ImportFileForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(
-            request, "clients/import.html", {"form": form, "recent": _recent(request)}, status=400
-        )
+        return _page(request, form, status=400)
     upload_file = form.cleaned_data["file"]
     record = import_check(
         user=request.user,

@@ -9,6 +9,7 @@ client-level export carries no names and no identity codes (birth year only).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import tempfile
@@ -19,6 +20,8 @@ from django.db import connections
 from django.db.models import Case, CharField, F, Func, QuerySet, Value, When
 from django.db.models.functions import ExtractYear
 from django.db.models.sql.constants import MULTI
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,9 +29,11 @@ from openpyxl.styles import Font
 
 from clients.models import Status
 from interviews.choices import Channel, DueState
+from teoffice import l10n
 
 from .cells import spreadsheet_safe, spreadsheet_safe_sql
 from .columns import LEVEL_LABELS, Column, columns
+from .selectors.goals import ReportGoals
 from .selectors.report import Report
 from .xlsx import DATE_FORMAT, DAYS_FORMAT, INT_FORMAT, PCT_FORMAT, xlsx_table_write
 
@@ -59,15 +64,15 @@ def report_rows(report: Report) -> Iterator[list]:
         yield [row.label, row.parent] + [values[c.key] for c in cols]
 
 
-def _csv_value(value, kind: str):
+def _csv_value(value, kind: str, style: l10n.CsvStyle):
     if value is None:
         return ""
     if kind == "text":
         return spreadsheet_safe(value)
     if kind == "pct":
-        return f"{100 * value:.1f}"
+        return l10n.csv_decimal(100 * value, 1, style)
     if kind == "days":
-        return f"{value:.1f}"
+        return l10n.csv_decimal(value, 1, style)
     return value
 
 
@@ -82,13 +87,16 @@ class _Line(io.StringIO):
 
 
 def report_csv(report: Report) -> Iterator[str]:
+    """The report as CSV in the active language's style (teoffice.l10n.csv_style: `;`, decimal
+    comma and a byte-order mark for fi and sv, so Excel splits the columns)."""
+    style = l10n.csv_style()
     kinds = ["text", "text"] + [c.kind for c in columns()[1:]]
     buffer = _Line()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=style.delimiter)
     writer.writerow(report_headers(report))
-    yield buffer.take()
+    yield style.bom + buffer.take()
     for values in report_rows(report):
-        writer.writerow([_csv_value(v, k) for v, k in zip(values, kinds, strict=True)])
+        writer.writerow([_csv_value(v, k, style) for v, k in zip(values, kinds, strict=True)])
         yield buffer.take()
 
 
@@ -160,12 +168,39 @@ def _definitions_sheet(workbook: Workbook, reports: list[tuple[str, Report]]) ->
         sheet.append([_cell(sheet, text, "text") for text in line])
 
 
-def report_xlsx_write(reports: list[tuple[str, Report]], target: IO[bytes]) -> None:
-    """One sheet per (title, report), the monthly coverage series of the first, definitions."""
+def _goals_sheet(workbook: Workbook, goals: ReportGoals) -> None:
+    """Each row's coverage goal and whether it met it, and how many did."""
+    sheet = workbook.create_sheet(_("Coverage goals")[:31])
+    headers = (_("Name"), _("Coverage goal"), _("Coverage"), _("Met the goal"))
+    sheet.append([_cell(sheet, h, "text", bold=True) for h in headers])
+    for row in goals.rows.values():
+        met = "" if row.met is None else (_("yes") if row.met else _("no"))
+        sheet.append(
+            [
+                _cell(sheet, row.label, "text"),
+                _cell(sheet, None if row.goal is None else float(row.goal.percent) / 100, "pct"),
+                _cell(sheet, None if row.coverage_pct is None else row.coverage_pct / 100, "pct"),
+                _cell(sheet, met, "text"),
+            ]
+        )
+    summary = _("Met the coverage goal: %(met)d of %(measured)d") % {
+        "met": goals.met,
+        "measured": goals.measured,
+    }
+    sheet.append([_cell(sheet, summary, "text", bold=True)])
+
+
+def report_xlsx_write(
+    reports: list[tuple[str, Report]], target: IO[bytes], *, goals: ReportGoals | None = None
+) -> None:
+    """One sheet per (title, report), the monthly coverage series of the first, the rows'
+    coverage goals (when given), definitions."""
     workbook = Workbook(write_only=True)
     for title, report in reports:
         _report_sheet(workbook, title, report)
     _series_sheet(workbook, _("Coverage by month"), reports[0][1])
+    if goals is not None:
+        _goals_sheet(workbook, goals)
     _definitions_sheet(workbook, reports)
     workbook.save(target)
 
@@ -179,8 +214,20 @@ def report_xlsx_file(report: Report) -> IO[bytes]:
 
 
 def report_file_name(report: Report, extension: str) -> str:
-    label = report.period.label.replace(" – ", "_")
-    return f"coverage_{report.level}_{label}.{extension}"
+    """E.g. kattavuus_tiimi_2026-11.csv, täckning_team_2026-11.csv, coverage_team_2026-11.csv."""
+    words = (_("Coverage"), LEVEL_LABELS[report.level])
+    stem = "_".join(slugify(str(word), allow_unicode=True).replace("-", "_") for word in words)
+    return f"{stem}_{report.period.file_label}.{extension}"
+
+
+def client_file_name(stamp: str, extension: str) -> str:
+    """E.g. asiakkaat_20261201-0930.csv, kunder_…, clients_… ."""
+    return f"{slugify(_('Clients'), allow_unicode=True)}_{stamp}.{extension}"
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for a file name that may hold ä or å (RFC 6266 filename*)."""
+    return content_disposition_header(True, name)
 
 
 def file_chunks(
@@ -295,15 +342,22 @@ def _raw_rows(query: QuerySet) -> Iterator[tuple]:
 def client_csv(values: Iterable[Sequence], counted: Callable[[int, bool], None]) -> Iterator[str]:
     """CSV text in batches of rows; `counted(rows, completed)` is called once at the end.
 
-    Dates go out as ISO 8601 (`str(date)`), None as an empty field (csv.writer's own rules).
+    In the active language's style (teoffice.l10n.csv_style): fi/sv `;`-separated with a
+    byte-order mark and dates as 01.12.2026, en `,` and ISO 8601 dates; None is an empty field
+    (csv.writer's own rules).
     """
+    style = l10n.csv_style()
     buffer = _Line()
-    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
+    writer = csv.writer(buffer, delimiter=style.delimiter, lineterminator=CSV_LINE_END)
+    buffer.write(style.bom)
     writer.writerow([header for _key, header in client_columns()])
     rows = 0
     completed = False
+    dated = style.datestyle is not None
     try:
         for batch in itertools.batched(values, CSV_BATCH):
+            if dated:
+                batch = [_dates_formatted(row, style.date_format) for row in batch]
             writer.writerows(batch)
             rows += len(batch)
             yield buffer.take()
@@ -312,6 +366,10 @@ def client_csv(values: Iterable[Sequence], counted: Callable[[int, bool], None])
         completed = True
     finally:
         counted(rows, completed)
+
+
+def _dates_formatted(row: Sequence, date_format: str) -> list:
+    return [v.strftime(date_format) if isinstance(v, dt.date) else v for v in row]
 
 
 def client_csv_file(clients: QuerySet) -> tuple[IO[bytes], int]:
@@ -333,16 +391,27 @@ def client_csv_file(clients: QuerySet) -> tuple[IO[bytes], int]:
         for text in client_csv(_raw_rows(query), counted):
             target.write(text.encode())
     else:
+        style = l10n.csv_style()
         header = _Line()
-        csv.writer(header, lineterminator=CSV_LINE_END).writerow(
+        header.write(style.bom)
+        csv.writer(header, delimiter=style.delimiter, lineterminator=CSV_LINE_END).writerow(
             [title for _key, title in client_columns()]
         )
         target.write(header.take().encode())
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
-            copy = cursor.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)
-            cursor.copy_expert(copy.decode(), target, CHUNK)
-            rows = cursor.rowcount
+            copy = cursor.mogrify(
+                f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, DELIMITER %s)",
+                [*params, style.delimiter],
+            )
+            if style.datestyle:  # the server writes 01.12.2026 itself: no per-row cost
+                cursor.execute("SET DateStyle = %s", [style.datestyle])
+            try:
+                cursor.copy_expert(copy.decode(), target, CHUNK)
+                rows = cursor.rowcount
+            finally:
+                if style.datestyle:
+                    cursor.execute("RESET DateStyle")
     target.seek(0)
     return target, rows
 

@@ -12,7 +12,15 @@ from interviews.choices import DueState
 
 from .columns import LEVEL_LABELS
 from .figures import LEVELS
-from .periods import month_choices, period_parse, previous_month, previous_quarter, quarter_choices
+from .periods import (
+    month_choices,
+    period_month,
+    period_parse,
+    period_quarter,
+    previous_month,
+    previous_quarter,
+    quarter_choices,
+)
 
 PERIOD_CHOICES = [("month", _("Month")), ("quarter", _("Quarter")), ("range", _("Custom range"))]
 
@@ -43,8 +51,11 @@ class ReportForm(forms.Form):
         defaults = {"period": "month", "month": f"{last_month.start:%Y-%m}", "level": "team"}
         merged = {**defaults, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
         super().__init__(merged, label_suffix="", **kwargs)
-        self.fields["month"].choices = [(m, m) for m in month_choices(today)]
-        self.fields["quarter"].choices = [(q, q) for q in quarter_choices(today)]
+        # The values stay YYYY-MM / YYYY-Qn (shareable URLs); the labels are the language's.
+        self.fields["month"].choices = [(m, period_month(m).display) for m in month_choices(today)]
+        self.fields["quarter"].choices = [
+            (q, period_quarter(q).display) for q in quarter_choices(today)
+        ]
         self.fields["quarter"].initial = f"{previous_quarter(today).label}"
         if "quarter" not in merged:
             self.data = {**self.data, "quarter": previous_quarter(today).label}

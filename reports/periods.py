@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teoffice import l10n
+
 LOCAL_ZONE = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 MAX_MONTHS = 36
 EARLIEST = dt.date(2000, 1, 1)
@@ -68,6 +70,24 @@ class Period:
         if self.kind == "quarter":
             return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
         return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+    @property
+    def display(self) -> str:
+        """The label in the active language: "marraskuu 2026", "3. neljännes 2026",
+        "1.12.2026–15.12.2026" (`label` stays the language-free key of URLs and the API)."""
+        if self.kind == "month":
+            return l10n.month(self.start)
+        if self.kind == "quarter":
+            return _("Q%(quarter)d %(year)d") % {
+                "quarter": (self.start.month - 1) // 3 + 1,
+                "year": self.start.year,
+            }
+        return f"{l10n.day(self.start)}–{l10n.day(self.end)}"
+
+    @property
+    def file_label(self) -> str:
+        """The period in a file name: language-free and sortable (2026-11, 2026-Q3, …)."""
+        return self.label.replace(" – ", "_")
 
     @property
     def months(self) -> int:

@@ -33,6 +33,7 @@ from .models import (
 )
 from .periods import month_end, month_ends, period_month, period_validate, previous_month
 from .selectors.activity_sql import ids_sql, pairs_from_history_sql
+from .selectors.goals import report_goals
 from .selectors.history import coverage_from_history
 from .selectors.report import report_build
 
@@ -296,7 +297,9 @@ def stored_reports_build(
         by_team = report_build(period=period, level="team", team_ids=team_ids)
         buffer = io.BytesIO()
         report_xlsx_write(
-            [(str(LEVEL_LABELS[level]), top), (str(LEVEL_LABELS["team"]), by_team)], buffer
+            [(str(LEVEL_LABELS[level]), top), (str(LEVEL_LABELS["team"]), by_team)],
+            buffer,
+            goals=report_goals(by_team),  # the teams that met their coverage goal
         )
         scope_name = slugify(str(office or line)) or "scope"
         content = buffer.getvalue()

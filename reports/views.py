@@ -21,6 +21,7 @@ from audit.models import AccessAction
 from audit.services import access_record
 from partners.models import ReferralOutcome
 from teams import policy
+from teoffice import l10n
 from teoffice.db_routing import replica_reads
 
 from . import exports
@@ -29,39 +30,68 @@ from .columns import LEVEL_LABELS, columns
 from .forms import ClientExportForm, ReportForm
 from .models import ClientExport, StoredReport
 from .selectors.clients import clients_for_export
+from .selectors.goals import ReportGoals, report_goals
 from .selectors.report import Report, Row, coverage_report
 from .services import client_export_finish, client_export_start
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-CHART_MAX_ROWS = 3  # the chart's legend has room for the total and three rows
+CHART_MAX_ROWS = 3  # the chart draws the total and at most three rows
 
 
-def coverage_chart(report: Report):
-    """Coverage % at each month end: the total, and each row when there are few rows."""
-    labels = [f"{day:%m/%Y}" for day, _f in report.series]
+def chart_series(report: Report) -> list[Series]:
+    """The lines the report's chart draws: the total, and each row when there are few."""
     series = [Series(_("Total"), [f.coverage_pct for _d, f in report.series_total])]
     if len(report.rows) <= CHART_MAX_ROWS and report.level != "adviser":
         series += [
             Series(row.label, [f.coverage_pct for _d, f in report.series_for(row.key)])
             for row in report.rows
         ]
+    return series
+
+
+def coverage_chart(report: Report, series: list[Series], goals: ReportGoals | None = None):
+    """Coverage % at each month end: the total, and each row when there are few rows; the
+    goal as a dashed line when every row has the same one."""
+    labels = [l10n.month_short(day) for day, _f in report.series]
+    shared = goals.shared if goals else None
     first, last = report.series_total[0][1], report.series_total[-1][1]
     desc = _("Coverage went from %(a)s to %(b)s over the period.") % {
-        "a": "–" if first.coverage_pct is None else f"{first.coverage_pct} %",
-        "b": "–" if last.coverage_pct is None else f"{last.coverage_pct} %",
+        "a": l10n.percent(first.coverage_pct),
+        "b": l10n.percent(last.coverage_pct),
     }
-    return line_chart(series, labels, y_max=100, title=_("Coverage at each month end"), desc=desc)
+    return line_chart(
+        series,
+        labels,
+        y_max=100,
+        title=_("Coverage at each month end"),
+        desc=desc,
+        goal=None if shared is None else float(shared.percent),
+        goal_label=""
+        if shared is None
+        else _("Goal %(goal)s") % {"goal": l10n.percent(float(shared.percent))},
+    )
+
+
+def chart_table(report: Report, series: list[Series]) -> dict:
+    """The chart's figures as a table: a row per line drawn, a column per month end."""
+    return {
+        "months": [l10n.day(day) for day, _f in report.series],
+        "rows": [(s.name, [l10n.percent(v) for v in s.values]) for s in series],
+    }
 
 
 def _display(value, kind: str) -> str:
+    """A cell as the language writes it: `84,0 %`, `1 917`, `12,5` (fi, sv)."""
     if value is None:
         return "–"
     if kind == "pct":
-        return f"{100 * value:.1f} %"
+        return l10n.share(value)
     if kind == "days":
-        return f"{value:.1f}"
+        return l10n.number(value, 1)
+    if isinstance(value, int | float):
+        return l10n.number(value)
     return str(value)
 
 
@@ -114,12 +144,19 @@ def report(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "definitions": columns()[1:]}
     if form.is_valid():
         built = _build(request, form)
+        series = chart_series(built)
+        goals = report_goals(built)
         context |= {
             "report": built,
+            "goals": goals,
             "query": _query(form),
-            "chart": coverage_chart(built),
+            "chart": coverage_chart(built, series, goals),
+            "chart_table": chart_table(built, series),
             "level_label": LEVEL_LABELS[built.level],
-            "table_rows": [(row, _cells(row)) for row in [*built.rows, built.total]],
+            "table_rows": [
+                (row, _cells(row), goals.rows.get(row.key) if row is not built.total else None)
+                for row in [*built.rows, built.total]
+            ],
             "referral_outcomes": _referral_labels(built.referral_outcomes),
         }
     if policy.may_export_clients(request.user):
@@ -153,8 +190,7 @@ def report_export_csv(request: HttpRequest) -> HttpResponse:
     if isinstance(built, HttpResponse):
         return built
     response = StreamingHttpResponse(exports.report_csv(built), content_type="text/csv")
-    name = exports.report_file_name(built, "csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = exports.attachment(exports.report_file_name(built, "csv"))
     return response
 
 
@@ -167,8 +203,7 @@ def report_export_xlsx(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(
         exports.file_chunks(exports.report_xlsx_file(built)), content_type=XLSX
     )
-    name = exports.report_file_name(built, "xlsx")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = exports.attachment(exports.report_file_name(built, "xlsx"))
     return response
 
 
@@ -205,7 +240,7 @@ def client_export(request: HttpRequest) -> HttpResponse:
     # Every client in the file, in one INSERT ... SELECT (the ids never pass through Python).
     access_record(request=request, clients=clients, action=AccessAction.EXPORT)
     stamp = timezone.localtime(record.started_at).strftime("%Y%m%d-%H%M")
-    name = f"clients_{stamp}.{fmt}"
+    name = exports.client_file_name(stamp, fmt)
     # The file is written whole (COPY on PostgreSQL) into a temporary file, then streamed;
     # the record gets its row count, and `completed` once the last chunk went out.
     if fmt == ClientExport.Format.CSV:
@@ -218,5 +253,5 @@ def client_export(request: HttpRequest) -> HttpResponse:
 
     content_type = "text/csv; charset=utf-8" if fmt == ClientExport.Format.CSV else XLSX
     response = StreamingHttpResponse(exports.file_chunks(target, done), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = exports.attachment(name)
     return response

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from reports.services import activity_lines_rebuild
 from teoffice.api import api_token_issue
 
-from .models import ManagerScope, Membership, Office, ServiceLine, Team
+from .models import CoverageGoal, ManagerScope, Membership, Office, ServiceLine, Team
 
 
 @admin.register(Office)
@@ -67,3 +67,18 @@ class ManagerScopeAdmin(admin.ModelAdmin):
     list_display = ["user", "office", "service_line"]
     list_select_related = ["user", "office", "service_line"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(CoverageGoal)
+class CoverageGoalAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "percent", "valid_from", "set_by", "set_at"]
+    list_filter = ["office", "service_line"]
+    list_select_related = ["office", "service_line", "team", "set_by"]
+    autocomplete_fields = ["team", "service_line", "office"]
+    readonly_fields = ["set_by", "set_at"]
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.set_by = request.user
+        super().save_model(request, obj, form, change)

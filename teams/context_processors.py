@@ -12,4 +12,5 @@ def membership(request) -> dict:
         "membership": member,
         "is_manager": policy.is_manager(user),
         "may_see_reports": policy.may_see_reports(user),
+        "may_search_access_log": policy.may_search_access_log(user),
     }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,28 @@ class TargetCaseloadForm(forms.Form):
         max_value=5000,
         help_text=_("How many clients one adviser can keep on the interview cycle (1–5,000)."),
     )
+
+
+class CoverageGoalForm(forms.Form):
+    """A manager's coverage goal: for which office, service line or team, how much, from when."""
+
+    scope = forms.ChoiceField(label=_("For"))
+    percent = forms.DecimalField(
+        label=_("Coverage goal (%)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal(100),
+        decimal_places=1,
+        max_digits=4,
+        localize=True,
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, data=None, *, scopes: list[tuple[str, str]], **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["scope"].choices = scopes
 
 
 class RebalanceFilterForm(forms.Form):

@@ -136,3 +136,89 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.language or '-'})"
+
+
+class CoverageGoalQuerySet(models.QuerySet):
+    def in_force_on(self, day) -> CoverageGoalQuerySet:
+        return self.filter(valid_from__lte=day)
+
+
+class CoverageGoal(models.Model):
+    """A coverage goal (e.g. 90 %) for one office, service line or team, from a date on.
+
+    The goal in force for a team on a day is the newest one valid by then of the team itself,
+    else of its service line, else of its office (teams.selectors.coverage_goals_for_teams).
+    It sits beside the team's caseload target; neither replaces the other.
+    """
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_goals"
+    )
+    service_line = models.ForeignKey(
+        ServiceLine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coverage_goals",
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_goals"
+    )
+    percent = models.DecimalField(
+        _("coverage goal (%)"),
+        max_digits=4,
+        decimal_places=1,
+        help_text=_("The share of clients who must be interviewed that are covered on time."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"), auto_now_add=True)
+
+    objects = CoverageGoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-valid_from", "-pk"]
+        verbose_name = _("coverage goal")
+        verbose_name_plural = _("coverage goals")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(office__isnull=False, service_line__isnull=True, team__isnull=True)
+                    | Q(office__isnull=True, service_line__isnull=False, team__isnull=True)
+                    | Q(office__isnull=True, service_line__isnull=True, team__isnull=False)
+                ),
+                name="coveragegoal_exactly_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gt=0) & Q(percent__lte=100),
+                name="coveragegoal_percent_range",
+            ),
+            models.UniqueConstraint(
+                fields=["office", "valid_from"],
+                condition=Q(office__isnull=False),
+                name="coveragegoal_unique_office_day",
+            ),
+            models.UniqueConstraint(
+                fields=["service_line", "valid_from"],
+                condition=Q(service_line__isnull=False),
+                name="coveragegoal_unique_line_day",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "valid_from"],
+                condition=Q(team__isnull=False),
+                name="coveragegoal_unique_team_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.percent} % ({self.valid_from:%Y-%m-%d})"
+
+    @property
+    def scope(self) -> Office | ServiceLine | Team | None:
+        return self.team or self.service_line or self.office
+
+    def meets(self, coverage_pct: float | None) -> bool | None:
+        """Whether a coverage percentage reaches the goal (None: nothing to measure)."""
+        return None if coverage_pct is None else coverage_pct >= float(self.percent)

@@ -6,6 +6,7 @@ app_name = "teams"
 urlpatterns = [
     path("", views.home, name="home"),
     path("office/", views.office, name="office"),
+    path("goals/", views.coverage_goals, name="goals"),
     path("<int:pk>/", views.dashboard, name="dashboard"),
     path("<int:pk>/target/", views.target_update, name="target"),
     path("<int:pk>/rebalance/", views.rebalance, name="rebalance"),

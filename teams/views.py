@@ -3,19 +3,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import access_action_for, access_record
 from clients.rebalance import team_clients_move
-from reports.charts import Series, line_chart, nice_max
+from reports.charts import Series, bar_chart, line_chart, nice_max
 from reports.dashboard.moves import team_activity
-from reports.dashboard.office import OFFICE_SORTS, service_line_overview
+from reports.dashboard.office import OFFICE_SORTS, TeamOverview, teams_overview
 from reports.dashboard.rebalance import (
     advisers_by_id,
     move_destinations,
@@ -24,11 +25,13 @@ from reports.dashboard.rebalance import (
 )
 from reports.dashboard.rows import suggest_receiver
 from reports.dashboard.team import TeamDashboard, team_dashboard, team_members
+from teoffice import l10n
 from teoffice.db_routing import replica_reads
 
 from . import policy, services
-from .forms import MoveForm, RebalanceFilterForm, TargetCaseloadForm
-from .models import Team
+from .forms import CoverageGoalForm, MoveForm, RebalanceFilterForm, TargetCaseloadForm
+from .models import CoverageGoal, Office, ServiceLine, Team
+from .selectors import coverage_goals_for
 
 
 def get_team_for_user(request: HttpRequest, pk: int) -> Team:
@@ -48,8 +51,16 @@ def home(request: HttpRequest) -> HttpResponse:
     raise Http404
 
 
-def trend_charts(dashboard: TeamDashboard) -> tuple[str, str]:
-    labels = [formats.date_format(p.month, "M y") for p in dashboard.trend]
+def _pct_number(figures) -> str:
+    return l10n.number(figures.coverage_pct, 1) if figures.required else "–"
+
+
+def goal_label(goal: CoverageGoal) -> str:
+    return _("Goal %(goal)s") % {"goal": l10n.percent(float(goal.percent))}
+
+
+def trend_charts(dashboard: TeamDashboard, goal: CoverageGoal | None = None) -> tuple[str, str]:
+    labels = [l10n.month_short(p.month) for p in dashboard.trend]
     line_name = str(dashboard.team.service_line)
     first, last = dashboard.trend[0], dashboard.trend[-1]
     coverage = line_chart(
@@ -59,6 +70,8 @@ def trend_charts(dashboard: TeamDashboard) -> tuple[str, str]:
         ],
         labels,
         y_max=100,
+        goal=None if goal is None else float(goal.percent),
+        goal_label="" if goal is None else goal_label(goal),
         title=_("Coverage per month: %(team)s against %(line)s")
         % {"team": dashboard.team.name, "line": line_name},
         desc=_(
@@ -70,10 +83,10 @@ def trend_charts(dashboard: TeamDashboard) -> tuple[str, str]:
             "line": line_name,
             "first": labels[0],
             "last": labels[-1],
-            "team_first": first.team.coverage_pct if first.team.required else "–",
-            "team_last": last.team.coverage_pct if last.team.required else "–",
-            "line_first": first.line.coverage_pct if first.line.required else "–",
-            "line_last": last.line.coverage_pct if last.line.required else "–",
+            "team_first": _pct_number(first.team),
+            "team_last": _pct_number(last.team),
+            "line_first": _pct_number(first.line),
+            "line_last": _pct_number(last.line),
         },
     )
     per_adviser = [(p.team_held_per_adviser, p.line_held_per_adviser) for p in dashboard.trend]
@@ -100,7 +113,8 @@ def render_dashboard(
 ) -> HttpResponse:
     today = timezone.localdate()
     dashboard = team_dashboard(team=team, today=today)
-    coverage_chart, held_chart = trend_charts(dashboard)
+    goal = coverage_goals_for(level="team", keys=[team.pk], day=today).get(team.pk)
+    coverage_chart, held_chart = trend_charts(dashboard, goal)
     can_manage = policy.can_manage_team(request.user, team)
     if can_manage and target_form is None:
         target_form = TargetCaseloadForm(initial={"target_caseload": team.target_caseload})
@@ -122,6 +136,8 @@ def render_dashboard(
             "can_manage": can_manage,
             "target_form": target_form,
             "activity": activity,
+            "goal": goal,
+            "goal_met": None if goal is None else goal.meets(dashboard.total.coverage_pct),
         },
         status=status,
     )
@@ -274,24 +290,45 @@ def rebalance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("teams:dashboard", args=[team.pk]) + "#activity")
 
 
+def office_chart(rows: list[TeamOverview]) -> str:
+    """Each team's coverage today as a bar, its own goal a dashed mark across it (the table
+    below has the same figures and says in words who meets the goal)."""
+    if not rows:
+        return ""
+    return bar_chart(
+        [
+            (r.team.name, r.coverage_pct, None if r.goal is None else float(r.goal.percent))
+            for r in rows
+        ],
+        x_max=100,
+        goal_label=_("Coverage goal"),
+        title=_("Coverage of each team today"),
+        desc=_("The table below has every team's figures, goal and whether it meets it."),
+    )
+
+
 @require_GET
 @login_required
 @replica_reads
 def office(request: HttpRequest) -> HttpResponse:
-    """Managers: every team of a service line side by side, sorted on the server."""
+    """Managers: every team of the office (or of one service line, `?line=`) side by side,
+    sorted on the server, each with its coverage goal and whether it meets it."""
     if not policy.is_manager(request.user):
         raise Http404
     lines = policy.service_lines_visible_to(request.user)
     if not lines:
         raise Http404
     line_id = request.GET.get("line", "")
-    line = next((li for li in lines if str(li.pk) == line_id), lines[0])
+    line = next((li for li in lines if str(li.pk) == line_id), None)
     sort = request.GET.get("sort", "name")
     sort = sort if sort in OFFICE_SORTS else "name"
     descending = request.GET.get("dir") == "desc"
-    rows = service_line_overview(
-        line=line, today=timezone.localdate(), sort=sort, descending=descending
+    today = timezone.localdate()
+    rows = teams_overview(
+        lines=[line] if line else lines, today=today, sort=sort, descending=descending
     )
+    offices = list(dict.fromkeys(li.office for li in lines))
+    met = [r for r in rows if r.meets_goal is not None]
     sorts = [
         (key, label, "asc" if sort == key and descending else ("desc" if sort == key else default))
         for key, label, default in [
@@ -311,6 +348,79 @@ def office(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "descending": descending,
             "sorts": {key: (label, next_dir) for key, label, next_dir in sorts},
-            "today": timezone.localdate(),
+            "today": today,
+            "offices": offices,
+            "line_query": line.pk if line else "",
+            "goals_met": sum(1 for r in met if r.meets_goal),
+            "goals_measured": len(met),
+            "chart": office_chart(rows),
         },
     )
+
+
+def _goal_scopes(request: HttpRequest) -> dict[str, Office | ServiceLine | Team]:
+    """What this manager may set a goal for, keyed as the form's choices."""
+    scopes: dict[str, Office | ServiceLine | Team] = {}
+    for office in policy.offices_managed_by(request.user):
+        scopes[f"office-{office.pk}"] = office
+    for line in policy.service_lines_visible_to(request.user):
+        scopes[f"line-{line.pk}"] = line
+    for team in policy.teams_visible_to(request.user).select_related("service_line"):
+        scopes[f"team-{team.pk}"] = team
+    return scopes
+
+
+def _scope_label(scope: Office | ServiceLine | Team) -> str:
+    if isinstance(scope, Office):
+        return _("Office: %(name)s") % {"name": scope.name}
+    if isinstance(scope, ServiceLine):
+        return _("Service line: %(name)s") % {"name": scope.name}
+    return _("Team: %(name)s (%(line)s)") % {"name": scope.name, "line": scope.service_line}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def coverage_goals(request: HttpRequest) -> HttpResponse:
+    """Managers: the coverage goals of what they follow, and a form to set one."""
+    if not policy.is_manager(request.user):
+        raise PermissionDenied(_("Only managers can set coverage goals."))
+    scopes = _goal_scopes(request)
+    choices = [(key, _scope_label(scope)) for key, scope in scopes.items()]
+    form = CoverageGoalForm(request.POST or None, scopes=choices)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                goal = services.coverage_goal_set(
+                    scope=scopes[data["scope"]],
+                    percent=data["percent"],
+                    valid_from=data["valid_from"],
+                    set_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error("percent", error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Coverage goal %(goal)s for %(scope)s from %(day)s.")
+                    % {
+                        "goal": l10n.percent(float(goal.percent)),
+                        "scope": _scope_label(goal.scope),
+                        "day": l10n.day(goal.valid_from),
+                    },
+                )
+                return redirect("teams:goals")
+        status = 400
+    offices = [s.pk for s in scopes.values() if isinstance(s, Office)]
+    lines = [s.pk for s in scopes.values() if isinstance(s, ServiceLine)]
+    teams = [s.pk for s in scopes.values() if isinstance(s, Team)]
+    goals = (
+        CoverageGoal.objects.filter(
+            Q(office_id__in=offices) | Q(service_line_id__in=lines) | Q(team_id__in=teams)
+        )
+        .select_related("office", "service_line", "team__service_line", "set_by")
+        .order_by("-valid_from", "-pk")[:200]
+    )
+    rows = [(goal, _scope_label(goal.scope)) for goal in goals]
+    return render(request, "teams/goals.html", {"form": form, "rows": rows}, status=status)

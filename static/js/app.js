@@ -12,6 +12,23 @@
     plan.hidden = outcome.value !== "" && outcome.value !== "held";
   }
 
+  // The coverage report's form: show only the fields of the chosen period (without this,
+  // every field shows and the server reads those of the period).
+  var PERIOD_FIELDS = { month: ["month"], quarter: ["quarter"], range: ["start", "end"] };
+  function syncPeriodFields() {
+    var form = document.querySelector("#report-form");
+    if (!form) return;
+    var period = form.querySelector("[name=period]");
+    if (!period) return;
+    var shown = PERIOD_FIELDS[period.value] || [];
+    Array.prototype.forEach.call(form.querySelectorAll("[data-field]"), function (box) {
+      var name = box.getAttribute("data-field");
+      if (name in { month: 1, quarter: 1, start: 1, end: 1 }) box.hidden = shown.indexOf(name) < 0;
+    });
+    var hint = form.querySelector("[data-period-hint]");
+    if (hint) hint.hidden = true;
+  }
+
   // The caseload: after a count link or the back button changed the URL, show its filters.
   function syncFiltersFromUrl() {
     var form = document.querySelector("#filters");
@@ -52,10 +69,12 @@
 
   document.addEventListener("change", function (event) {
     if (event.target && event.target.name === "outcome") syncPlanFieldset(document);
+    if (event.target && event.target.name === "period") syncPeriodFields();
   });
   document.addEventListener("DOMContentLoaded", function () {
     syncPlanFieldset(document);
     focusableScrollRegions(document);
+    syncPeriodFields();
   });
   window.addEventListener("resize", function () { focusableScrollRegions(document); });
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -504,6 +504,7 @@ ROUTES: dict[str, Row] = {
     # Teams
     "teams:home": Row("get", lambda o: "/teams/", staff_page, objects=False),
     "teams:office": Row("get", lambda o: "/teams/office/", manager_only, objects=False),
+    "teams:goals": Row("get", lambda o: "/teams/goals/", manager_only, objects=False),
     "teams:dashboard": Row("get", lambda o: f"/teams/{o.team.pk}/", team_read),
     "teams:target": Row("post", lambda o: f"/teams/{o.team.pk}/target/", team_manage),
     "teams:rebalance": Row("get", lambda o: f"/teams/{o.team.pk}/rebalance/", team_read),
@@ -534,6 +535,12 @@ ROUTES: dict[str, Row] = {
     ),
     # Client import (managers)
     "clients_import:upload": Row("get", lambda o: "/clients/import/", manager_only, objects=False),
+    "clients_import:template_xlsx": Row(
+        "get", lambda o: "/clients/import/template.xlsx", manager_only, objects=False
+    ),
+    "clients_import:template_csv": Row(
+        "get", lambda o: "/clients/import/template.csv", manager_only, objects=False
+    ),
     "clients_import:check": Row(
         "post", lambda o: "/clients/import/check/", manager_only, objects=False
     ),

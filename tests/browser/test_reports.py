@@ -24,11 +24,16 @@ def test_manager_downloads_last_quarter_by_team_as_xlsx(page, live_server, sign_
 
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", name="Coverage report", level=1)).to_be_visible()
+    # only the chosen period's fields show (all of them without JavaScript)
+    expect(page.get_by_label("Month", exact=True)).to_be_visible()
+    expect(page.get_by_label("Quarter", exact=True)).to_be_hidden()
+    expect(page.get_by_label("From", exact=True)).to_be_hidden()
     page.get_by_label("Period", exact=True).select_option("quarter")
+    expect(page.get_by_label("Month", exact=True)).to_be_hidden()
     page.get_by_label("Quarter", exact=True).select_option(quarter.label)
     page.get_by_label("Rows", exact=True).select_option("team")
     page.get_by_role("button", name="Show report").click()
-    expect(page.get_by_role("heading", name=f"Team coverage, {quarter.label}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Team coverage, {quarter.display}")).to_be_visible()
     expect(page.get_by_role("heading", name="Definitions")).to_be_visible()
     assert f"quarter={quarter.label}" in page.url  # a shareable address
     screenshot(page, "coverage-report")

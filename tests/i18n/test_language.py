@@ -147,7 +147,10 @@ def test_the_client_export_is_in_swedish(client, manager, team_a, adviser):
     profile_language_set(user=manager, language="sv")
     client.force_login(manager)
     response = client.get(reverse("reports:client_export"), {"format": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    text = b"".join(response.streaming_content).decode()
+    assert text.startswith("\ufeff")  # a Swedish Excel: UTF-8 with a mark, `;` between fields
+    assert "kunder_" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert rows[0][:3] == ["Kund-id", "Födelseår", "Arbetssökandestatus"]
     assert "Arbetslös" in rows[1] and "Telefon" in rows[1] and "Försenad" in rows[1]
 

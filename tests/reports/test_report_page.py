@@ -49,7 +49,7 @@ def test_manager_sees_every_team_with_definitions_and_chart(client, manager, fig
     html = response.content.decode()
     assert "Definitions" in html and "Median days between interviews" in html
     assert '<svg class="chart"' in html
-    assert "50.0 %" in html
+    assert "50.0\xa0%" in html
     assert reverse("reports:coverage_xlsx") + "?period=quarter" in html
     assert 'href="/reports/coverage/"' in html  # the nav link
 

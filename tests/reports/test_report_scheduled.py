@@ -56,7 +56,13 @@ def test_task_builds_last_month_once_with_office_and_team_sheets(data, office, t
     assert (stored.office, stored.month) == (office, dt.date(2026, 11, 1))
     assert stored.file_name == "coverage_test-office_2026-11.xlsx"
     workbook = load_workbook(io.BytesIO(bytes(stored.content)))
-    assert workbook.sheetnames == ["Office", "Team", "Coverage by month", "Definitions"]
+    assert workbook.sheetnames == [
+        "Office",
+        "Team",
+        "Coverage by month",
+        "Coverage goals",
+        "Definitions",
+    ]
     with time_machine.travel(FIRST_OF_DECEMBER, tick=False):
         by_team = report_build(
             period=Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30), "month"),
