@@ -16,7 +16,12 @@ from django.utils import timezone
 
 from clients.models import Client
 from partners.selectors import closing_reports_to_review
-from plans.selectors import JOB_SEARCH_COLUMNS, plan_actions_due, with_job_search_figures
+from plans.selectors import (
+    JOB_SEARCH_COLUMNS,
+    fallen_short,
+    plan_actions_due,
+    with_job_search_figures,
+)
 
 from .choices import AppointmentStatus, DueState
 from .models import Appointment, ContactAttempt
@@ -158,12 +163,11 @@ def my_work_querysets(*, clients: QuerySet[Client], today: dt.date) -> dict[str,
     - "reviews": partners' closing reports not yet reviewed
       (partners.selectors.closing_reports_to_review);
     - "missed": contact attempts of the last two weeks that did not reach the client and
-      have no interview held since (missed_contacts).
+      have no interview held since (missed_contacts);
+    - "shortfalls": clients whose last ended job-search period fell short of their plan's
+      obligation (plans.selectors.fallen_short).
     """
     week_end = today + dt.timedelta(days=6 - today.weekday())
-    # MERGE(h17p): "ended job-search periods short of the obligation" is one more entry here,
-    # "shortfalls": plans.selectors.job_search_shortfalls(clients, today=today), with its
-    # section in templates/interviews/my_work.html (marked there too).
     return {
         "interviews": clients.must_be_interviewed()
         .filter(next_due_date__lte=week_end)
@@ -179,6 +183,9 @@ def my_work_querysets(*, clients: QuerySet[Client], today: dt.date) -> dict[str,
         ).filter(
             Q(client__last_held_on__isnull=True)
             | Q(client__last_held_on__lt=F("attempted_at__date"))
+        ),
+        "shortfalls": fallen_short(clients=clients, today=today).order_by(
+            "last_name", "first_name", "id"
         ),
     }
 

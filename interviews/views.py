@@ -331,6 +331,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     shown |= {a.version.plan.client_id for a in sections["actions"].rows}
     shown |= {r.client_id for r in sections["reviews"].rows}
     shown |= {m.client_id for m in sections["missed"].rows}
+    shown |= {c.pk for c in sections["shortfalls"].rows}
+    for c in sections["shortfalls"].rows:  # the ended period each row fell short in
+        c.period_start, c.period_end = rules.job_search_period_around(
+            rules.month_of_index(c.js_first_month), c.js_period_months, today, back=1
+        )
     access_record(request=request, clients=shown, action=access_action_for(request))
     context = {
         **sections,

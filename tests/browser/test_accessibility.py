@@ -79,6 +79,9 @@ def _report(level: str) -> Callable[[Demo], str]:
 # Every main page state. The lead adds pages here (e.g. the start page) at merge.
 PAGES: list[PageState] = [
     PageState("sign-in", "", lambda d: "/accounts/login/"),
+    PageState("start-page", "adviser", lambda d: "/work/"),
+    PageState("start-page-lead", "teamlead", lambda d: "/work/"),
+    PageState("coverage-goals", "manager", lambda d: "/teams/goals/"),
     PageState("caseload", "adviser", lambda d: "/clients/"),
     PageState("caseload-filtered", "adviser", lambda d: "/clients/?due_state=overdue&q=a"),
     PageState("caseload-htmx", "adviser", lambda d: "/clients/", _caseload_after_htmx),
