@@ -34,8 +34,13 @@ def test_check_deploy_reports_nothing_under_production_settings():
             "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
+    # As .ci/run: mail and SMS chosen explicitly (no SMS gateway ships with the product).
     env.update(
-        DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="teoffice.example"
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="teoffice.example",
+        MAIL_HOST="smtp.teoffice.example",
+        ALLOW_CONSOLE_NOTIFICATIONS="true",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -322,9 +322,9 @@ def test_caseload_shows_a_shortfall_only_for_an_ended_period(
     assert "0/0" not in html  # an obligation of zero applications shows nothing
     # The figures are subqueries of the page's one row query: the same six queries as a
     # caseload without plans (tests/web/test_caseload.py), for one row or all of them.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("clients:caseload"), {"q": "Short"})
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("clients:caseload"))
 
 
