@@ -24,7 +24,15 @@ class NoColon:
 class ConsentForm(NoColon, forms.ModelForm):
     class Meta:
         model = Consent
-        fields = ["partner", "purpose", "scope", "valid_from", "valid_until", "method"]
+        fields = [
+            "partner",
+            "purpose",
+            "scope",
+            "contact_details",
+            "valid_from",
+            "valid_until",
+            "method",
+        ]
         widgets = {
             "valid_from": DateInput(),
             "valid_until": DateInput(),

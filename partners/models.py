@@ -122,6 +122,11 @@ class Consent(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=300)
     scope = models.TextField(_("information that may be shared"))
+    # What the partner portal shows of the client's own contact details: the phone number and
+    # e-mail address only when the consent says so.
+    contact_details = models.BooleanField(
+        _("contact details (phone, e-mail) may be shared"), default=False
+    )
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     method = models.CharField(_("how given"), max_length=16, choices=ConsentMethod.choices)
@@ -236,6 +241,8 @@ class Referral(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A form's one-time key: a double submit finds the referral it already sent.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = ReferralQuerySet.as_manager()
 

@@ -19,7 +19,9 @@ from .due_engine import (
     working_calendar_fill,
 )
 from .recording import (
+    AppointmentClash,
     AppointmentNotBooked,
+    OffHoursUnconfirmed,
     appointment_book,
     appointment_cancel,
     appointment_move,
@@ -32,7 +34,9 @@ __all__ = [
     "CALENDAR_END",
     "CALENDAR_START",
     "DUE_RUN_LOCK_KEY",
+    "AppointmentClash",
     "AppointmentNotBooked",
+    "OffHoursUnconfirmed",
     "appointment_book",
     "appointment_cancel",
     "appointment_move",
