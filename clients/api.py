@@ -127,6 +127,11 @@ class ClientStatusSerializer(serializers.Serializer):
     effective_on = serializers.DateField(
         required=False, help_text=_("Defaults to today; never in the future.")
     )
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_("An idempotency key: the same key again changes nothing more."),
+    )
 
 
 class ClientsReassignSerializer(serializers.Serializer):
@@ -257,6 +262,7 @@ class ClientViewSet(
             status=data.validated_data["status"],
             effective_on=data.validated_data.get("effective_on") or timezone.localdate(),
             changed_by=request.user,
+            submission_key=data.validated_data.get("submission_key"),
         )
         return Response(self.get_serializer(client).data)
 

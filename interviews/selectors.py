@@ -15,7 +15,7 @@ from clients.models import Client
 from plans.selectors import with_job_search_figures
 
 from .choices import AppointmentStatus, DueState
-from .models import Appointment, ContactAttempt
+from .models import Appointment, ContactAttempt, Interview
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -157,3 +157,13 @@ def adviser_week(*, adviser_id: int, monday: dt.date) -> list[WeekDay]:
     for appointment in rows:
         days[timezone.localdate(appointment.starts_at)].append(appointment)
     return [WeekDay(day=day, appointments=items) for day, items in days.items()]
+
+
+def interviews_on_day(*, client: Client, day: dt.date) -> list[Interview]:
+    """The client's interviews logged for `day` (Helsinki), earliest first: one query."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return list(
+        client.interviews.filter(
+            held_at__gte=start, held_at__lt=start + dt.timedelta(days=1)
+        ).order_by("held_at", "id")
+    )

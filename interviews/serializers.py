@@ -146,6 +146,14 @@ class AppointmentBookSerializer(AppointmentTimeSerializer):
         required=False,
         help_text=_("A member of the client's team; defaults to the caller."),
     )
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "An idempotency key: sending the same key again returns what the first request "
+            "made instead of a second one."
+        ),
+    )
 
 
 # --- Contact attempts --------------------------------------------------------------------
@@ -191,3 +199,11 @@ class ContactAttemptRecordSerializer(serializers.Serializer):
         help_text=_("When a notice of the contact was sent beforehand; null if none was sent."),
     )
     notes = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "An idempotency key: sending the same key again returns what the first request "
+            "made instead of a second one."
+        ),
+    )

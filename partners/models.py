@@ -111,6 +111,14 @@ class ConsentQuerySet(models.QuerySet):
     def valid_on(self, day: dt.date) -> ConsentQuerySet:
         return self.filter(revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day)
 
+    def cover_contact_details(self, *, client_id: int, partner_id: int, day: dt.date) -> bool:
+        """Whether a consent valid on `day` lets the partner see the client's phone and e-mail."""
+        return (
+            self.valid_on(day)
+            .filter(client_id=client_id, partner_id=partner_id, contact_details=True)
+            .exists()
+        )
+
 
 class Consent(models.Model):
     """The client's consent to share information with one named partner, for a purpose and a
