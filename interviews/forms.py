@@ -23,7 +23,7 @@ from teoffice.idempotency import first_with_key
 from .choices import Channel, Outcome
 from .models import Appointment, Interview
 from .selectors import interviews_on_day
-from .services import AppointmentNotBooked, OffHoursUnconfirmed
+from .services import AppointmentNotBooked, OffHoursUnconfirmed, not_before_registration
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
@@ -118,7 +118,17 @@ class InterviewLogForms:
             [self.plan_form.is_valid(), self.actions.is_valid()]
         )
         referral_valid = self.referral_form.is_valid()
-        return self.form.is_valid() and plan_valid and referral_valid and self._second_today_ok()
+        interview_valid = self.form.is_valid() and self._after_registration()
+        return interview_valid and plan_valid and referral_valid and self._second_today_ok()
+
+    def _after_registration(self) -> bool:
+        """Said at once, with the plan's errors, though the service refuses it too."""
+        try:
+            not_before_registration(self.client, self.form.cleaned_data["held_at"], "held_at")
+        except ValidationError as error:
+            self.form.add_error(None, error)
+            return False
+        return True
 
     def _second_today_ok(self) -> bool:
         """A new interview on a day the client already has one (back and resubmit, or a

@@ -28,6 +28,7 @@ from .recording import (
     appointment_no_show,
     contact_attempt_record,
     interview_log,
+    not_before_registration,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "contact_attempt_record",
     "due_states_refresh",
     "interview_log",
+    "not_before_registration",
     "office_rule_set_choose",
     "working_calendar_fill",
 ]

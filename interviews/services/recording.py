@@ -110,7 +110,7 @@ def interview_log(
     held_at = held_at.replace(second=0, microsecond=0)  # interviews are kept to the minute
     if held_at > timezone.now():
         raise ValidationError({"held_at": _("An interview cannot be held in the future.")})
-    _not_before_registration(client, held_at, "held_at")
+    not_before_registration(client, held_at, "held_at")
     if plan is not None and outcome != Outcome.HELD:
         raise ValidationError(_("The plan can be revised only at a held interview."))
     if referral is not None and outcome != Outcome.HELD:
@@ -437,7 +437,7 @@ def appointment_no_show(*, appointment: Appointment, adviser: AbstractBaseUser) 
     return interview
 
 
-def _not_before_registration(client: Client, at: dt.datetime, field: str) -> None:
+def not_before_registration(client: Client, at: dt.datetime, field: str) -> None:
     """Nothing about a client happens before they registered as a job seeker."""
     if timezone.localdate(at) < client.registered_on:
         raise ValidationError(
@@ -468,7 +468,7 @@ def contact_attempt_record(
         return existing
     if attempted_at > timezone.now():
         raise ValidationError({"attempted_at": _("A contact attempt cannot be in the future.")})
-    _not_before_registration(client, attempted_at, "attempted_at")
+    not_before_registration(client, attempted_at, "attempted_at")
     if notice_sent_at is not None and notice_sent_at > attempted_at:
         raise ValidationError({"notice_sent_at": _("The notice must be sent before the attempt.")})
 
