@@ -239,7 +239,7 @@ def client_contact_update(
     }
     for field in ("first_name", "last_name"):
         if not values[field]:
-            raise ValidationError({field: _("This field is required.")})
+            raise ValidationError({field: _("A name cannot be empty.")})
     _contact_check(phone=values["phone"], email=values["email"])
 
     def shown(c: Client) -> dict:
