@@ -118,6 +118,8 @@ def referral_data(partner_org) -> dict:
 def test_a_double_click_sends_one_referral(client, adviser, client_a, partner_org):
     make_consent(client_a, partner_org, adviser)
     client.force_login(adviser)
+    panel = client.get(reverse("partners:client_panel", args=[client_a.pk])).content.decode()
+    assert 'type="hidden" name="submission_key"' in panel  # the form carries its key
     url = reverse("partners:referral_create", args=[client_a.pk])
     data = referral_data(partner_org)
     client.post(url, data)
@@ -148,6 +150,8 @@ def status_data(**extra) -> dict:
 
 def test_a_double_click_changes_the_status_once(client, adviser, client_a):
     client.force_login(adviser)
+    page = client.get(reverse("clients:detail", args=[client_a.pk])).content.decode()
+    assert 'type="hidden" name="submission_key"' in page
     url = reverse("clients:status_change", args=[client_a.pk])
     data = status_data()
     client.post(url, data)
