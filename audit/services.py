@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -100,7 +100,8 @@ def _insert_from_queryset(entry: AccessLog, clients: models.QuerySet) -> AccessL
     passes its ids through Python). No row when the queryset is empty. On PostgreSQL an entry
     of more than BULK_ENTRY clients keeps them as id ranges (AccessLog.client_ranges). The
     returned entry carries its id and count; its clients are left in the database."""
-    connection = connections[clients.db]
+    # A write, on the primary, even where the page reads from a replica.
+    connection = connections[router.db_for_write(AccessLog)]
     # The ids go in sorted: the derived table is ordered by the primary key (its index, no
     # sort), and the aggregate takes its rows in that order. (SQLite before 3.44 has no
     # ORDER BY inside an aggregate; on PostgreSQL this also skips sorting a million ids.)

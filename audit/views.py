@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
+from django.core.mail import mailers
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Client
+from notifications import delivery
 from teams import policy
 
-from .forms import AccessLogSearchForm, ClientByIdentityCodeForm, last_month, this_month
+from .forms import (
+    AccessLogSearchForm,
+    ClientByIdentityCodeForm,
+    TruthfulPasswordResetForm,
+    last_month,
+    this_month,
+)
 from .models import AccessLog
 from .services import access_action_for, access_record
 
@@ -124,3 +138,45 @@ def access_log_find_client(request: HttpRequest) -> HttpResponse:
         },
         status=400,
     )
+
+
+# --- Password reset: the page says whether a mail was sent --------------------------------
+
+password_reset_log = logging.getLogger("teoffice.password_reset")
+NO_MAIL_HERE = gettext_lazy(
+    "This installation does not send e-mail, so no reset link can be sent. Ask your team "
+    "lead or the administrator to set a new password."
+)
+MAIL_FAILED = gettext_lazy(
+    "The e-mail could not be sent just now, so no reset link is on its way. Try again "
+    "later, or ask your team lead or the administrator to set a new password."
+)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, truthful about the e-mail.
+
+    - The mail backend only writes to the log (notifications.delivery; a console backend
+      chosen with ALLOW_CONSOLE_NOTIFICATIONS): nothing is sent, since a reset link in the
+      log hands the account to whoever reads it, and the page says e-mail is not sent here.
+    - The mail server cannot be reached (checked before looking the address up, so the
+      answer does not tell whether an account has that address) or refuses the mail: the
+      page says the mail was not sent.
+    Either way the page answers 503 and asks the person to contact their team lead."""
+
+    form_class = TruthfulPasswordResetForm
+
+    def form_valid(self, form):
+        if not (delivery.backends().mail_delivers or settings.DEBUG or settings.TESTING):
+            return self._not_sent(form, "mail backend only writes to the log", NO_MAIL_HERE)
+        try:
+            with mailers.default as connection:
+                form.connection = connection
+                return super().form_valid(form)
+        except (smtplib.SMTPException, OSError) as exc:
+            return self._not_sent(form, type(exc).__name__, MAIL_FAILED)
+
+    def _not_sent(self, form, reason: str, message) -> HttpResponse:
+        password_reset_log.warning("password reset mail not sent: %s", reason)
+        form.add_error("email", message)
+        return self.render_to_response(self.get_context_data(form=form), status=503)

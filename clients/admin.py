@@ -1,11 +1,20 @@
+import re
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.contrib.admin.options import IS_FACETS_VAR
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessAction
 from audit.services import access_record
 from teams import access
 
+from . import identity
 from .models import Assignment, Client, ImportRecord, StatusChange
+
+_SEARCHED_CODE = re.compile(identity.HETU_REGEX, re.IGNORECASE)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -77,6 +86,42 @@ class ClientAdmin(ClientScopedAdmin):
     @admin.display(description=_("identity code"))
     def masked_code(self, obj: Client) -> str:
         return obj.masked_identity_code
+
+    # The identity code policy holds here too: the code is typed in full when a client is
+    # added, but an existing client's page shows it masked; the full code is revealed on the
+    # client's own page, to the client's team only, and logged there as a reveal
+    # (clients.views.identity_code_reveal).
+    def get_exclude(self, request, obj=None):
+        return ["personal_identity_code"] if obj is not None else []
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["identity_code", *fields] if obj is not None else fields
+
+    @admin.display(description=_("identity code"))
+    def identity_code(self, obj: Client) -> str:
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            obj.masked_identity_code,
+            reverse("clients:detail", args=[obj.pk]),
+            _("Client page (the client's team may show the full code there)"),
+        )
+
+    def get_changelist_instance(self, request):
+        # A search by identity code finds the client; the page then echoes the code masked
+        # (in the search box and in the filter links that keep the search).
+        changelist = super().get_changelist_instance(request)
+        if _SEARCHED_CODE.match(identity.normalize(changelist.query)):
+            masked = identity.mask(identity.normalize(changelist.query))
+            changelist.query = masked
+            changelist.params["q"] = masked
+            changelist.filter_params["q"] = [masked]
+            changelist.remove_facet_link = changelist.get_query_string(remove=[IS_FACETS_VAR])
+            changelist.add_facet_link = changelist.get_query_string({IS_FACETS_VAR: True})
+            changelist.preserved_filters = urlencode(
+                {"_changelist_filters": changelist.get_query_string().removeprefix("?")}
+            )
+        return changelist
 
 
 @admin.register(Assignment)

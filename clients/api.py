@@ -32,6 +32,7 @@ from audit.models import AccessAction
 from interviews.choices import DueState
 from teams import access, policy
 from teoffice.api import MAX_ID, IdFilter, PolicyViewSet, VisibleRelatedField
+from teoffice.api_datetimes import ModelSerializer
 
 from . import identity, services
 from .models import Client, Language, Status
@@ -66,7 +67,7 @@ class IdentityCodeField(serializers.CharField):
         return value
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ModelSerializer):
     personal_identity_code = IdentityCodeField(read_only=True)
     language_display = serializers.CharField(source="get_language_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)

@@ -46,9 +46,11 @@ class CaseloadFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     job_search = forms.BooleanField(
-        label=_("Fell short of job search this month"),
+        label=_("Fell short in the last job-search period"),
         required=False,
-        help_text=_("Reported fewer applications than the plan asks for this month."),
+        help_text=_(
+            "Reported fewer applications than the plan asks for in a period that has ended."
+        ),
     )
     code = forms.CharField(
         label=_("Personal identity code"),
@@ -92,7 +94,7 @@ class CaseloadFilterForm(forms.Form):
         for word in (data.get("q") or "").split():
             clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
         if data.get("job_search"):
-            clients = fallen_short(clients=clients, month=timezone.localdate())
+            clients = fallen_short(clients=clients, today=timezone.localdate())
         if code := data.get("code"):
             clients = clients.filter(personal_identity_code=code)
         if "code" in self.errors:

@@ -87,7 +87,7 @@ def client_create(
         client=client, new_status=status, effective_on=client.status_since, changed_by=created_by
     )
     client_due_refresh(client=client)
-    history_changed.send(sender=Client, since=client.status_since)
+    history_changed.send(sender=Client, since=client.status_since, client_ids=[client.pk])
     recorded = ["first_name", "last_name", "status", "registered_on", "team", "responsible_adviser"]
     change_record(
         client=client,
@@ -314,7 +314,7 @@ def client_status_change(
         ),
     )
     client_due_refresh(client=client)
-    history_changed.send(sender=Client, since=effective_on)
+    history_changed.send(sender=Client, since=effective_on, client_ids=[client.pk])
     return client
 
 

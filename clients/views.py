@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from audit.models import AccessAction
 from audit.services import access_action_for, access_record
 from interviews.choices import AppointmentStatus, DueState
-from interviews.rules import job_search_short
+from interviews.rules import job_search_period_around, job_search_short, month_of_index
 from interviews.selectors import caseload_page
 from plans.selectors import plan_history
 from teams import access, policy
@@ -106,7 +106,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": _caseload_rows(page.object_list),
+        "rows": _caseload_rows(page.object_list, today),
         "due_counts": due_counts,
         "today": today,
         "can_register": policy.membership_of(request.user) is not None,
@@ -132,7 +132,43 @@ def _short_date(value: dt.date, language: str | None) -> str:
     return escape(formats.date_format(value, "SHORT_DATE_FORMAT"))
 
 
-def _caseload_rows(clients) -> list[SafeString]:
+class _JobSearchTags:
+    """The caseload's job-search tag: a shortfall only for a review period that has ended
+    (alarm style); otherwise the running period's progress, neutral; nothing before the
+    obligation begins. The periods come from the row's figures (plans.selectors)."""
+
+    def __init__(self, language: str | None, today: dt.date) -> None:
+        self.language, self.today = language, today
+        self.short_title = escape(_("Applications reported in the last ended period / required"))
+        self.short_mark = _("Job search %(reported)s/%(required)s, period ended %(end)s")
+        self.running_mark = _("%(reported)s/%(required)s so far, period ends %(end)s")
+        self.running_title = escape(_("Job-search period running: applications reported so far"))
+
+    def _day(self, value: dt.date) -> str:
+        return _short_date(value, self.language)
+
+    def tag(self, c) -> str:
+        first = month_of_index(c.js_first_month)
+        if first > self.today:
+            return ""  # not begun (e.g. a lay-off's first months): the client page says when
+        if job_search_short(c.js_obligation, c.js_last_reported):
+            _start, end = job_search_period_around(first, c.js_period_months, self.today, back=1)
+            text = self.short_mark % {
+                "reported": c.js_last_reported,
+                "required": c.js_obligation,
+                "end": self._day(end),
+            }
+            return f' <span class="tag short" title="{self.short_title}">{escape(text)}</span>'
+        _start, end = job_search_period_around(first, c.js_period_months, self.today)
+        text = self.running_mark % {
+            "reported": c.js_reported,
+            "required": c.js_obligation,
+            "end": self._day(end),
+        }
+        return f' <span class="tag js-running" title="{self.running_title}">{escape(text)}</span>'
+
+
+def _caseload_rows(clients, today: dt.date) -> list[SafeString]:
     """The table's rows as HTML, every value escaped: labels, names and dates resolved once each.
 
     The caseload is the page advisers open all day. Through the template engine its 50 rows
@@ -146,8 +182,7 @@ def _caseload_rows(clients) -> list[SafeString]:
     channel_labels = labels["channel"]
     url = reverse("clients:detail", args=[0])[:-2]  # ".../clients/" + pk + "/"
     unassigned = f'<span class="muted">{escape(_("Unassigned"))}</span>'
-    short_title = escape(_("Applications reported this month / the plan’s obligation"))
-    short_mark = _("Job search %(reported)s/%(obligation)s")
+    job_search = _JobSearchTags(language, today)
     advisers: dict[int, str] = {}
 
     def day(value: dt.date | None) -> str:
@@ -167,12 +202,8 @@ def _caseload_rows(clients) -> list[SafeString]:
                 )
             adviser = advisers[adviser_id]
         status = status_labels.get(c.status) or escape(c.status)
-        if job_search_short(c.js_obligation, c.js_reported):
-            mark = short_mark % {
-                "reported": c.js_reported,
-                "obligation": c.js_obligation,
-            }
-            status += f' <span class="tag short" title="{short_title}">{escape(mark)}</span>'
+        if c.js_obligation and c.js_first_month is not None:  # 0: nothing to follow up
+            status += job_search.tag(c)
         due = escape(c.due_state)
         rows.append(
             mark_safe(

@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -167,25 +168,54 @@ def _read_csv(content: bytes) -> Table:
     )
 
 
+# What openpyxl raises on a damaged workbook, when opening it or (read-only mode streams the
+# sheet) on any later row: a broken or truncated zip member (BadZipFile, zlib.error,
+# EOFError), a member that is not XML (xml.etree's ParseError and lxml's XMLSyntaxError are
+# SyntaxErrors), or XML that is not a workbook's (KeyError, IndexError, TypeError, …).
+_DAMAGED_WORKBOOK = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    SyntaxError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    OSError,
+)
+
+
+def _unreadable_workbook() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The file is not a readable Excel workbook (.xlsx): it may be damaged or cut "
+            "short. Save it again in Excel, or as CSV, and upload it again."
+        )
+    )
+
+
 def _read_xlsx(content: bytes) -> Table:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImportFileError(_("The file is not a readable Excel workbook (.xlsx).")) from None
-    sheet = book.worksheets[0]
-    cells = sheet.iter_rows(values_only=True)
-    try:
+        cells = book.worksheets[0].iter_rows(values_only=True)
         header = list(next(cells))
     except StopIteration:
         raise ImportFileError(_("The workbook's first sheet is empty.")) from None
+    except _DAMAGED_WORKBOOK:
+        raise _unreadable_workbook() from None
     columns, ignored = _columns(header)
 
     def rows() -> Iterator[tuple[int, list]]:
-        for number, values in enumerate(cells, start=2):
-            yield number, list(values)
-        book.close()
+        try:
+            for number, values in enumerate(cells, start=2):
+                yield number, list(values)
+        except _DAMAGED_WORKBOOK:
+            raise _unreadable_workbook() from None
+        finally:
+            book.close()
 
     return Table(columns, ignored, rows(), "xlsx", "")
 

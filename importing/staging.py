@@ -31,6 +31,7 @@ from clients.models import Client, Status, StatusChange
 from clients.rows import CLIENT_COLUMNS, ClientRowBuilder
 from interviews.choices import InterviewKind, Outcome
 from interviews.models import Interview
+from interviews.rules import job_search_default_start
 from plans.models import EmploymentPlan, PlanVersion
 from teoffice.signals import history_changed
 
@@ -315,10 +316,10 @@ def stage_write(
     )
     cursor.execute(
         f"INSERT INTO {PlanVersion._meta.db_table} (plan_id, number, goal, goal_details, "
-        f"applications_per_month, follow_up, strengths, needs, author_id, created_at, "
-        f"interview_id) SELECT plan_id, 1, plan_goal, '', 4, '', '', '', %s, %s, interview_id "
-        f"FROM {STAGE} WHERE plan_id IS NOT NULL",
-        [user.pk, stamp],
+        f"applications_per_month, job_search_from, follow_up, strengths, needs, author_id, "
+        f"created_at, interview_id) SELECT plan_id, 1, plan_goal, '', 4, %s, '', '', '', %s, "
+        f"%s, interview_id FROM {STAGE} WHERE plan_id IS NOT NULL",
+        [job_search_default_start(timezone.localtime(now).date()), user.pk, stamp],
     )
     # The new clients' history starts in the past: kept coverage figures from then on are stale.
     days = [
@@ -326,4 +327,7 @@ def stage_write(
         for d in (first_since, first_held)
         if d
     ]
-    history_changed.send(sender=Client, since=min(days))  # SQLite's raw cursor returns ISO text
+    # SQLite's raw cursor returns ISO text. Only the new clients' teams' figures change.
+    cursor.execute(f"SELECT id FROM {STAGE} WHERE existing_id IS NULL")
+    new = [row[0] for row in cursor.fetchall()]
+    history_changed.send(sender=Client, since=min(days), client_ids=new)

@@ -28,6 +28,7 @@ from teoffice.api import (
     IdFilter,
     PolicyViewSet,
 )
+from teoffice.api_datetimes import IsoDateTimeFromToRangeFilter
 
 from . import services
 from .choices import AppointmentStatus, Channel, InterviewKind, Outcome
@@ -62,7 +63,7 @@ class InterviewFilter(filters.FilterSet):
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     outcome = filters.MultipleChoiceFilter(choices=Outcome.choices)
     kind = filters.ChoiceFilter(choices=InterviewKind.choices)
-    held_at = filters.IsoDateTimeFromToRangeFilter(
+    held_at = IsoDateTimeFromToRangeFilter(
         help_text=_("held_at_after / held_at_before (ISO 8601 date-times).")
     )
 
@@ -119,7 +120,7 @@ class AppointmentFilter(filters.FilterSet):
     adviser = IdFilter(field_name="adviser_id")
     status = filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
-    starts_at = filters.IsoDateTimeFromToRangeFilter(
+    starts_at = IsoDateTimeFromToRangeFilter(
         help_text=_("starts_at_after / starts_at_before (ISO 8601 date-times).")
     )
 
@@ -190,7 +191,9 @@ class AppointmentViewSet(
             "video_link": appointment.video_link,
         }
         values.update(data.validated_data)
-        appointment = services.appointment_move(appointment=appointment, **values)
+        appointment = services.appointment_move(
+            appointment=appointment, moved_by=request.user, **values
+        )
         return Response(self.get_serializer(appointment).data)
 
     @extend_schema(summary="Cancel a booked appointment", request=None)
@@ -198,7 +201,9 @@ class AppointmentViewSet(
     def cancel(self, request, pk=None):
         appointment = self.get_object()
         _require_work_with(request.user, appointment.client)
-        appointment = services.appointment_cancel(appointment=appointment)
+        appointment = services.appointment_cancel(
+            appointment=appointment, cancelled_by=request.user
+        )
         return Response(self.get_serializer(appointment).data)
 
     @extend_schema(
@@ -220,7 +225,7 @@ class AppointmentViewSet(
 
 class ContactAttemptFilter(filters.FilterSet):
     result = filters.MultipleChoiceFilter(choices=ContactResult.choices)
-    attempted_at = filters.IsoDateTimeFromToRangeFilter(
+    attempted_at = IsoDateTimeFromToRangeFilter(
         help_text=_("attempted_at_after / attempted_at_before (ISO 8601 date-times).")
     )
 

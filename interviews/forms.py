@@ -271,3 +271,19 @@ class AppointmentForm(forms.Form):
         if isinstance(error, OffHoursUnconfirmed):
             self.ask_book_anyway = True
         self.add_error(None, error)
+
+
+class AppointmentCancelForm(forms.Form):
+    """Cancelling asks why: the reason goes to the client's history, not to the client."""
+
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the client's history; the client's message does not show it."),
+        error_messages={"required": _("Say why the appointment is cancelled.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -49,6 +49,9 @@ class Appointment(models.Model):
     booked_at = models.DateTimeField(auto_now_add=True)
     # A form's one-time key: a double submit finds the appointment it already booked.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    cancel_reason = models.CharField(
+        _("reason for cancelling"), max_length=300, blank=True, db_default=""
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

@@ -1,6 +1,6 @@
 """Pages for the interview rules: contact attempts and job-search reports on the client page,
 the manager's choice of an office's rule set, the missed-contacts report and the list of
-clients who fell short of their job-search obligation this month."""
+clients who fell short of their job-search obligation in their last ended review period."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.services import access_action_for, access_record
 from clients.models import Client
 from clients.views import get_client_for_user, require_work_with_client, wants_fragment
-from plans.selectors import fallen_short as fallen_short_clients
-from plans.selectors import job_search_of_client, job_search_reports
+from plans.selectors import job_search_of_client, job_search_reports, job_search_shortfalls
 from plans.services import job_search_report_record
 from teams import access, policy
 
@@ -88,15 +87,12 @@ def job_search(request: HttpRequest, client_pk: int) -> HttpResponse:
             else:
                 if not wants_fragment(request):
                     return redirect("clients:detail", client.pk)
-    this_month = job_search_of_client(client=client, month=today)
-    reports = job_search_reports(client=client)
     context = {
         "client": client,
         "form": form,
         "can_work": can_work,
-        "month": rules.month_start(today),
-        "this_month": this_month,
-        "reports": reports,
+        "obligation": job_search_of_client(client=client, today=today),
+        "reports": job_search_reports(client=client),
     }
     return render(request, "plans/_job_search.html", context)
 
@@ -155,17 +151,14 @@ def missed_contacts_report(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def fallen_short(request: HttpRequest) -> HttpResponse:
-    """The visible clients who have reported fewer applications this month than their plan's
-    obligation (the caseload's "fallen short this month" filter)."""
-    today = timezone.localdate()
-    clients = list(
-        fallen_short_clients(
-            clients=Client.objects.visible_to(request.user).with_list_columns(), month=today
-        ).order_by("last_name", "first_name", "id")[:200]
+    """The visible clients whose last ended review period fell short of their plan's
+    obligation (the caseload's "fell short" filter)."""
+    rows = job_search_shortfalls(
+        Client.objects.visible_to(request.user).with_list_columns(),
+        today=timezone.localdate(),
+        limit=200,
     )
-    access_record(request=request, clients=clients, action=access_action_for(request))
-    return render(
-        request,
-        "interviews/fallen_short.html",
-        {"clients": clients, "month": rules.month_start(today)},
+    access_record(
+        request=request, clients=[r.client for r in rows], action=access_action_for(request)
     )
+    return render(request, "interviews/fallen_short.html", {"rows": rows})

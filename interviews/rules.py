@@ -40,7 +40,7 @@ import dataclasses
 import datetime as dt
 import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import holidays
@@ -278,30 +278,154 @@ def covered_on(last_held_on: dt.date | None, day: dt.date) -> bool:
 
 
 # --- The job-search obligation --------------------------------------------------------------
+#
+# The plan sets an amount of applications per review period (tarkastelujakso) of one or three
+# calendar months, from a month's first day (the client reports applications per month, so a
+# period is whole months). Periods follow one another from that start. A laid-off client's
+# obligation begins only when the lay-off has lasted three months: from the first month that
+# begins on or after that day. A shortfall exists only for a period that has ended; the running
+# period shows its progress. docs/rules.md gives the sources. plans.selectors says the same in
+# SQL (with_job_search_figures), and tests/rules/test_job_search_periods.py checks both.
 
-# The law's maximum: the plan sets 0–4 applications a month (fewer for part-time and laid-off
-# clients, as agreed in the plan); a larger figure in an old plan counts as 4.
+# At most four applications a month (the law's "enintään neljä"): 4 in a one-month period,
+# 12 in a three-month one. Older plans' larger figures were counted as 4 a month.
 JOB_SEARCH_MAX_APPLICATIONS = 4
+JOB_SEARCH_PERIOD_MONTHS: tuple[int, ...] = (1, 3)
+JOB_SEARCH_DEFAULT_APPLICATIONS = 4
+JOB_SEARCH_DEFAULT_PERIOD_MONTHS = 1
+LAY_OFF_DEFERRAL_MONTHS = 3
 JOB_SEARCH_STATUSES: frozenset[str] = frozenset(
     {Status.UNEMPLOYED, Status.LAID_OFF, Status.PART_TIME}
 )
-
-
-def job_search_obligation(*, status: str, plan_applications: int | None) -> int | None:
-    """Applications a month the client must report (None: no obligation to follow up: not a
-    job seeker in the obligation's scope, or no plan agreed yet)."""
-    if status not in JOB_SEARCH_STATUSES or plan_applications is None:
-        return None
-    return min(plan_applications, JOB_SEARCH_MAX_APPLICATIONS)
 
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def job_search_short(obligation: int | None, reported: int) -> bool:
-    """Whether a client with these figures fell short: what `js_short` says in SQL."""
-    return obligation is not None and reported < obligation
+def month_ceiling(day: dt.date) -> dt.date:
+    """The first day of the first month that begins on or after `day`."""
+    return day if day.day == 1 else add_months(month_start(day), 1)
+
+
+def job_search_default_start(agreed_on: dt.date) -> dt.date:
+    """Where a plan's periods start when it does not say: the first whole month after the
+    plan was agreed (a plan agreed on the 28th does not owe that month's applications)."""
+    return month_ceiling(agreed_on)
+
+
+def month_index(day: dt.date) -> int:
+    """Months since year 0: the SQL form counts periods in these (plans.selectors)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_of_index(index: int) -> dt.date:
+    """The first day of the month that month_index() numbers `index`."""
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def job_search_period_around(
+    first: dt.date, period_months: int, today: dt.date, *, back: int = 0
+) -> tuple[dt.date, dt.date]:
+    """(start, end) of the period running on `today` (today >= first) of periods of
+    `period_months` months from `first` (a month's first day); `back` periods earlier with
+    back=1 (the last ended one)."""
+    elapsed = month_index(today) - month_index(first)
+    begins = add_months(first, (elapsed // period_months - back) * period_months)
+    return begins, add_months(begins, period_months) - dt.timedelta(days=1)
+
+
+def job_search_max_applications(period_months: int) -> int:
+    """The most applications a plan may require in a period of `period_months` months."""
+    return JOB_SEARCH_MAX_APPLICATIONS * period_months
+
+
+def job_search_obligation(*, status: str, plan_applications: int | None) -> int | None:
+    """Applications a period the client must report (None: no obligation to follow up: not a
+    job seeker in the obligation's scope, or no plan agreed yet)."""
+    if status not in JOB_SEARCH_STATUSES or plan_applications is None:
+        return None
+    return plan_applications
+
+
+def job_search_starts_on(*, status: str, status_since: dt.date, start: dt.date) -> dt.date:
+    """The first day of the first period: the plan's start (a month's first day), for a
+    laid-off client no earlier than the first month beginning on or after the day the
+    lay-off has lasted LAY_OFF_DEFERRAL_MONTHS months."""
+    start = month_start(start)
+    if status != Status.LAID_OFF:
+        return start
+    return max(start, month_ceiling(add_months(status_since, LAY_OFF_DEFERRAL_MONTHS)))
+
+
+@dataclass(frozen=True)
+class JobSearchPeriod:
+    """One review period: `start`..`end` (both inclusive), the applications `required` and
+    those `reported` for its months, and whether it has `ended` (its last day is past)."""
+
+    start: dt.date
+    end: dt.date
+    required: int
+    reported: int
+    ended: bool
+
+    @property
+    def short(self) -> bool:
+        """Fallen short: only a period that has ended can be."""
+        return self.ended and self.reported < self.required
+
+
+def job_search_periods(
+    *,
+    status: str,
+    status_since: dt.date,
+    applications: int | None,
+    period_months: int,
+    start: dt.date | None,
+    today: dt.date,
+    reported: Mapping[dt.date, int],
+) -> list[JobSearchPeriod]:
+    """The client's review periods from the first through the running one (oldest first):
+    [] when there is no obligation (status out of scope, no plan) or it has not begun.
+
+    `reported` maps a month's first day to the applications reported for that month.
+    """
+    if job_search_obligation(status=status, plan_applications=applications) is None:
+        return []
+    if start is None:
+        return []
+    first = job_search_starts_on(status=status, status_since=status_since, start=start)
+    periods = []
+    begins = first
+    while begins <= today:
+        ends_after = add_months(begins, period_months)
+        months = [add_months(begins, m) for m in range(period_months)]
+        periods.append(
+            JobSearchPeriod(
+                start=begins,
+                end=ends_after - dt.timedelta(days=1),
+                required=applications,
+                reported=sum(reported.get(month, 0) for month in months),
+                ended=ends_after <= today,
+            )
+        )
+        begins = ends_after
+    return periods
+
+
+def job_search_standing(
+    periods: list[JobSearchPeriod],
+) -> tuple[JobSearchPeriod | None, JobSearchPeriod | None]:
+    """(the last ended period, the running one) of job_search_periods()' list."""
+    running = periods[-1] if periods and not periods[-1].ended else None
+    ended = [p for p in periods if p.ended]
+    return (ended[-1] if ended else None), running
+
+
+def job_search_short(obligation: int | None, reported: int | None) -> bool:
+    """Whether the last ended period fell short, from the SQL figures js_obligation and
+    js_last_reported (None: no obligation, or no period has ended): what `js_short` says."""
+    return obligation is not None and reported is not None and reported < obligation
 
 
 # --- Office hours --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Reads of the interview domain that build pages: the caseload (the clients by when their
-next interview is due, with counts per due state and the month's job-search figures) and
+next interview is due, with counts per due state and the job-search figures) and
 the missed contacts of a period, and the appointments booked for the next days."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from clients.models import Client
-from plans.selectors import with_job_search_figures
+from plans.selectors import JOB_SEARCH_COLUMNS, with_job_search_figures
 
 from .choices import AppointmentStatus, DueState
 from .models import Appointment, ContactAttempt, Interview
@@ -33,8 +33,7 @@ CASELOAD_COLUMNS = (
     "responsible_adviser__first_name",
     "responsible_adviser__last_name",
     "responsible_adviser__username",
-    "js_reported",
-    "js_obligation",
+    *JOB_SEARCH_COLUMNS,
 )
 
 
@@ -53,14 +52,14 @@ def caseload_page(
     ("" for any) narrows the page, not the counts.
     1. The counts per due state, grouped in one query (the (team, due state, next due)
        index answers it without the rows); they also give the page count (no COUNT query).
-    2. The page's rows as plain values, with the month's job-search figures as subqueries
+    2. The page's rows as plain values, with the job-search figures as subqueries
        in the SELECT list: evaluated for the page's rows only (after LIMIT).
     """
     counts = dict.fromkeys(DueState.values, 0)
     counts.update(clients.order_by().values_list("due_state").annotate(n=Count("*")))
     chosen = clients.filter(due_state=due_state) if due_state else clients
     rows = (
-        with_job_search_figures(clients=chosen, month=today)
+        with_job_search_figures(clients=chosen, today=today)
         .order_by(F("next_due_date").asc(nulls_last=True), "id")
         .values_list(*CASELOAD_COLUMNS, named=True)
     )

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from clients.models import Client
 from teams import access, policy
 from teoffice.api import VisibleRelatedField
+from teoffice.api_datetimes import DateTimeField, ModelSerializer
 
 from .choices import Channel, InterviewKind, Outcome
 from .models import Appointment, ContactAttempt, ContactResult, Interview
@@ -37,7 +38,7 @@ def _person_name(user) -> str:
 # --- Interviews --------------------------------------------------------------------------
 
 
-class InterviewSerializer(serializers.ModelSerializer):
+class InterviewSerializer(ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
@@ -70,7 +71,7 @@ class InterviewSerializer(serializers.ModelSerializer):
 
 class InterviewLogSerializer(serializers.Serializer):
     client = VisibleRelatedField(visible=Client.objects.visible_to)
-    held_at = serializers.DateTimeField(help_text=_("When it was held; never in the future."))
+    held_at = DateTimeField(help_text=_("When it was held; never in the future."))
     channel = serializers.ChoiceField(choices=Channel.choices)
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     kind = serializers.ChoiceField(choices=InterviewKind.choices, default=InterviewKind.PERIODIC)
@@ -105,7 +106,7 @@ class InterviewLogSerializer(serializers.Serializer):
 # --- Appointments ------------------------------------------------------------------------
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     adviser_name = serializers.SerializerMethodField()
@@ -136,7 +137,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class AppointmentTimeSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField(help_text=_("Never in the past."))
+    starts_at = DateTimeField(help_text=_("Never in the past."))
     duration_minutes = serializers.IntegerField(min_value=5, max_value=480, default=30)
     channel = serializers.ChoiceField(choices=Channel.choices)
     place = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
@@ -164,7 +165,7 @@ class AppointmentBookSerializer(AppointmentTimeSerializer):
 # --- Contact attempts --------------------------------------------------------------------
 
 
-class ContactAttemptSerializer(serializers.ModelSerializer):
+class ContactAttemptSerializer(ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     adviser_name = serializers.SerializerMethodField()
@@ -193,12 +194,12 @@ class ContactAttemptSerializer(serializers.ModelSerializer):
 
 
 class ContactAttemptRecordSerializer(serializers.Serializer):
-    attempted_at = serializers.DateTimeField(
+    attempted_at = DateTimeField(
         help_text=_("When the adviser tried to reach the client; never in the future.")
     )
     channel = serializers.ChoiceField(choices=Channel.choices)
     result = serializers.ChoiceField(choices=ContactResult.choices)
-    notice_sent_at = serializers.DateTimeField(
+    notice_sent_at = DateTimeField(
         required=False,
         allow_null=True,
         help_text=_("When a notice of the contact was sent beforehand; null if none was sent."),

@@ -23,7 +23,8 @@ from plans.services import PlanConflict
 from teams import access, policy
 
 from . import rules, services
-from .forms import AppointmentForm, InterviewLogForms
+from .choices import AppointmentStatus
+from .forms import AppointmentCancelForm, AppointmentForm, InterviewLogForms
 from .models import Appointment
 from .selectors import adviser_week as adviser_week_slots
 from .selectors import upcoming_appointments
@@ -111,6 +112,12 @@ def interview_log(request: HttpRequest, client_pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
+def _cancelled_appointment_of(client: Client, value: str | None) -> Appointment | None:
+    if not value or not value.isdigit():
+        return None
+    return client.appointments.filter(status=AppointmentStatus.CANCELLED, pk=int(value)).first()
+
+
 def _appointment_of(client: Client, value: str | None) -> Appointment | None:
     if not value:
         return None
@@ -151,14 +158,21 @@ def appointment_book(request: HttpRequest, client_pk: int) -> HttpResponse:
                 messages.success(request, _("Appointment booked."))
                 return _redirect(request, reverse("clients:detail", args=[client.pk]))
     else:
-        form = AppointmentForm(
-            advisers=advisers,
-            initial={
-                "starts_at": timezone.localtime(suggested_start(client.next_due_date)),
-                "channel": client.last_channel or None,
-                "adviser": str(request.user.pk),
-            },
-        )
+        initial = {
+            "starts_at": timezone.localtime(suggested_start(client.next_due_date)),
+            "channel": client.last_channel or None,
+            "adviser": str(request.user.pk),
+        }
+        again = _cancelled_appointment_of(client, request.GET.get("again"))
+        if again is not None:  # "book again": the cancelled appointment's details, a new time
+            initial.update(
+                channel=again.channel,
+                duration_minutes=again.duration_minutes,
+                place=again.place,
+                video_link=again.video_link,
+                adviser=str(again.adviser_id),
+            )
+        form = AppointmentForm(advisers=advisers, initial=initial)
     context = {
         "client": client,
         "form": form,
@@ -219,17 +233,31 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancelling asks for confirmation and a reason (GET shows the form); the client is told."""
     appointment = get_appointment_for_user(request, pk)
     require_work_with_client(request, appointment.client)
-    try:
-        services.appointment_cancel(appointment=appointment, cancelled_by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Appointment cancelled."))
-    return redirect(_next_url(request, reverse("clients:detail", args=[appointment.client_id])))
+    next_url = _next_url(request, reverse("clients:detail", args=[appointment.client_id]))
+    if appointment.status == AppointmentStatus.CANCELLED:  # a second submit changes nothing
+        messages.info(request, _("The appointment is already cancelled."))
+        return redirect(next_url)
+    form = AppointmentCancelForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.appointment_cancel(
+                appointment=appointment,
+                cancelled_by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Appointment cancelled. The client is sent a message."))
+        return redirect(next_url)
+    context = {"appointment": appointment, "client": appointment.client, "form": form}
+    context["next"] = next_url
+    return render(request, "interviews/cancel.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

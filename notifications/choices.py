@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 class NotificationKind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Booking confirmation")
     REMINDER = "reminder", _("Reminder the day before")
+    MOVED = "moved", _("New time")
+    CANCELLED = "cancelled", _("Cancellation")
 
 
 class NotificationChannel(models.TextChoices):

@@ -38,6 +38,16 @@ def format_when(moment: dt.datetime, language: str) -> str:
 
 TEXTS = {
     "fi": {
+        "subject_moved": "Aikasi työllisyyspalveluihin on siirretty: {when}",
+        "subject_cancelled": "Aikasi työllisyyspalveluihin {when} on peruttu",
+        "opening_moved": "aikasi työllisyyspalveluihin on siirretty. Uusi aika on alla.",
+        "opening_cancelled": "aikasi työllisyyspalveluihin on peruttu.",
+        "previous": "Aiempi aika: {when} (ei enää voimassa)",
+        "change_cancelled": "Sovimme kanssasi tarvittaessa uuden ajan.",
+        "sms_moved": "Työllisyyspalvelut: aikasi on siirretty. Uusi aika {when}. {channel} "
+        "Jos aika ei sovi, ota yhteyttä etukäteen.",
+        "sms_cancelled": "Työllisyyspalvelut: aikasi {when} on peruttu. "
+        "Sovimme kanssasi tarvittaessa uuden ajan.",
         "subject_confirmation": "Aikasi työllisyyspalveluihin {when}",
         "subject_reminder": "Muistutus: aikasi työllisyyspalveluihin huomenna {when}",
         "opening_confirmation": "sinulle on varattu aika työllisyyspalveluihin.",
@@ -58,6 +68,17 @@ TEXTS = {
         "sms_reminder": "Muistutus työllisyyspalveluista: aikasi on huomenna {when}. {channel}",
     },
     "sv": {
+        "subject_moved": "Din tid hos sysselsättningstjänsterna har flyttats: {when}",
+        "subject_cancelled": "Din tid hos sysselsättningstjänsterna {when} har avbokats",
+        "opening_moved": "din tid hos sysselsättningstjänsterna har flyttats. Den nya tiden "
+        "står nedan.",
+        "opening_cancelled": "din tid hos sysselsättningstjänsterna har avbokats.",
+        "previous": "Tidigare tid: {when} (gäller inte längre)",
+        "change_cancelled": "Vi kommer vid behov överens med dig om en ny tid.",
+        "sms_moved": "Sysselsättningstjänsterna: din tid har flyttats. Ny tid {when}. {channel} "
+        "Om tiden inte passar, kontakta oss i förväg.",
+        "sms_cancelled": "Sysselsättningstjänsterna: din tid {when} har avbokats. "
+        "Vi kommer vid behov överens med dig om en ny tid.",
         "subject_confirmation": "Din tid hos sysselsättningstjänsterna {when}",
         "subject_reminder": "Påminnelse: din tid hos sysselsättningstjänsterna i morgon {when}",
         "opening_confirmation": "du har fått en tid hos sysselsättningstjänsterna.",
@@ -81,6 +102,17 @@ TEXTS = {
         "{when}. {channel}",
     },
     "en": {
+        "subject_moved": "Your appointment with employment services has moved: {when}",
+        "subject_cancelled": "Your appointment with employment services on {when} is cancelled",
+        "opening_moved": "your appointment with employment services has been moved. The new "
+        "time is below.",
+        "opening_cancelled": "your appointment with employment services has been cancelled.",
+        "previous": "Previous time: {when} (no longer valid)",
+        "change_cancelled": "We will agree on a new time with you if needed.",
+        "sms_moved": "Employment services: your appointment has been moved to {when}. {channel} "
+        "If the time does not suit you, please contact us in advance.",
+        "sms_cancelled": "Employment services: your appointment on {when} has been cancelled. "
+        "We will agree on a new time with you if needed.",
         "subject_confirmation": "Your appointment with employment services on {when}",
         "subject_reminder": "Reminder: your appointment with employment services tomorrow, {when}",
         "opening_confirmation": "an appointment with employment services has been booked for you.",
@@ -122,29 +154,35 @@ def channel_line(appointment: Appointment, texts: dict[str, str]) -> str:
     return texts["place"].format(place=place) if place else texts["face_to_face"]
 
 
-def compose(*, appointment: Appointment, kind: str, language: str) -> Message:
-    texts = TEXTS[message_language(language)]
-    when = format_when(appointment.starts_at, message_language(language))
+def compose(
+    *,
+    appointment: Appointment,
+    kind: str,
+    language: str,
+    previous_starts_at: dt.datetime | None = None,
+) -> Message:
+    """The message of `kind` (confirmation, reminder, moved, cancelled) in `language`."""
+    language = message_language(language)
+    texts = TEXTS[language]
+    when = format_when(appointment.starts_at, language)
     adviser = appointment.adviser.get_full_name() or appointment.adviser.get_username()
     how = channel_line(appointment, texts)
-    body = "\n".join(
-        [
-            texts["greeting"].format(name=appointment.client.first_name),
-            "",
-            texts[f"opening_{kind}"],
-            "",
-            texts["time"].format(when=when, minutes=appointment.duration_minutes),
-            texts["adviser"].format(adviser=adviser),
-            how,
-            "",
-            texts["change"],
-            "",
-            texts["signature"],
-            "",
-        ]
-    )
+    cancelled = kind == "cancelled"
+    lines = [
+        texts["greeting"].format(name=appointment.client.first_name),
+        "",
+        texts[f"opening_{kind}"],
+        "",
+        texts["time"].format(when=when, minutes=appointment.duration_minutes),
+    ]
+    if kind == "moved" and previous_starts_at is not None:
+        lines.append(texts["previous"].format(when=format_when(previous_starts_at, language)))
+    lines.append(texts["adviser"].format(adviser=adviser))
+    if not cancelled:
+        lines.append(how)
+    lines += ["", texts["change_cancelled" if cancelled else "change"], "", texts["signature"], ""]
     return Message(
         subject=texts[f"subject_{kind}"].format(when=when),
-        body=body,
+        body="\n".join(lines),
         sms=texts[f"sms_{kind}"].format(when=when, channel=how),
     )

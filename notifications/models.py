@@ -1,10 +1,15 @@
-"""Client notifications: one row per message about an appointment (confirmations, reminders).
+"""Client notifications: one row per message about an appointment (confirmations, new times,
+cancellations, reminders). The table is also the outbox: a row is written in the same
+transaction as the change it tells of, with the text as it will be sent, and stays pending until
+a sender delivers it (notifications.services).
 
 The table keeps its old name, `partners_notification`: the model moved here from `partners`
 without touching the database (migrations 0001 here and partners 0002).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import models
 from django.db.models import Q
@@ -17,13 +22,23 @@ class NotificationQuerySet(models.QuerySet):
     def claimable(self) -> NotificationQuerySet:
         return self.filter(status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED])
 
+    def deliverable(self, now: dt.datetime, lease: dt.timedelta) -> NotificationQuerySet:
+        """Rows a sender may claim now: pending, failed and due for another attempt, or left
+        "sending" longer than `lease` by a sender that died."""
+        waiting = Q(status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED]) & (
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
+        abandoned = Q(status=NotificationStatus.SENDING, updated_at__lt=now - lease)
+        return self.filter(waiting | abandoned)
+
 
 class Notification(models.Model):
     """One message about one appointment over one channel.
 
-    The unique (appointment, kind, channel) row is the claim that makes sending idempotent: a
-    sender first moves the row from pending/failed to sending in one conditional UPDATE, so a
-    retry or an overlapping run never sends the same message twice.
+    The unique (appointment, kind, channel, revision) row is the claim that makes sending
+    idempotent: a sender first moves the row from pending/failed to sending in one conditional
+    UPDATE, so a retry or an overlapping run never sends the same message twice. `revision`
+    counts the appointment's moves: each new time is a message of its own.
     """
 
     client_path = "appointment__client"  # how the gate (teams.access) finds the client
@@ -47,6 +62,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    # The message as written when the change was made: what is sent, and what the log shows.
+    appointment_at = models.DateTimeField(_("time in the message"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -55,9 +76,16 @@ class Notification(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_outbox",
+                condition=Q(status__in=["pending", "failed", "sending"]),
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["appointment", "kind", "channel"], name="notification_once"
+                fields=["appointment", "kind", "channel", "revision"], name="notification_once"
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"

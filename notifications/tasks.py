@@ -1,4 +1,4 @@
-"""Celery tasks that send client notifications, and the two calls that enqueue them.
+"""Celery tasks that send client notifications, and the calls that write and enqueue them.
 
 The tasks keep their registered names from when they lived in `interviews.tasks`: messages
 already queued under those names, and the beat schedule, still find them.
@@ -13,16 +13,35 @@ from celery import shared_task
 from interviews.models import Appointment
 from teoffice.tasking import enqueue
 
-from .choices import NotificationKind
-from .services import SendFailed, notification_send, notifications_prepare, reminders_prepare
+from .services import (
+    SendFailed,
+    appointment_change_notify,
+    notification_send,
+    notifications_deliver_due,
+    notifications_prepare,
+    reminders_prepare,
+)
 
 NOTIFY_MAX_RETRIES = 5
 
 
 def appointment_confirm(appointment_id: int) -> None:
-    """Call after booking (or moving) an appointment: the confirmation goes out from a
-    Celery task once the current transaction commits."""
-    enqueue(appointment_notify, appointment_id, NotificationKind.CONFIRMATION)
+    """Call after booking an appointment (inside its transaction): the confirmation rows are
+    written now and sent from a Celery task once the transaction commits."""
+    appointment_change_tell(appointment_id=appointment_id, change="booked")
+
+
+def appointment_change_tell(
+    *, appointment_id: int, change: str, previous_starts_at: dt.datetime | None = None
+) -> int:
+    """Write the client's message about a booking, move or cancellation in the current
+    transaction (the outbox) and enqueue its sending after commit: the fast path. If the broker
+    is down the periodic `notifications_deliver` sends it instead."""
+    return _deliveries_enqueue(
+        appointment_change_notify(
+            appointment_id=appointment_id, change=change, previous_starts_at=previous_starts_at
+        )
+    )
 
 
 def reminders_queue(*, today: dt.date | None = None) -> int:
@@ -71,3 +90,10 @@ def notification_deliver(self, notification_id: int) -> str:
 def appointment_reminders_send() -> int:
     """The daily beat job: reminders for tomorrow's booked appointments."""
     return reminders_queue()
+
+
+@shared_task(name="notifications.tasks.notifications_deliver", acks_late=True)
+def notifications_deliver() -> dict[str, int]:
+    """The beat job (every minute): send every message still due, whatever became of its
+    fast-path task (a broker outage, a lost worker)."""
+    return notifications_deliver_due()

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from interviews.rules import (
+    JOB_SEARCH_DEFAULT_APPLICATIONS,
+    JOB_SEARCH_DEFAULT_PERIOD_MONTHS,
+    JOB_SEARCH_PERIOD_MONTHS,
+    job_search_default_start,
+    job_search_max_applications,
+)
 from partners.choices import ReferralOutcome
 
-from .models import ActionKind, ActionStatus, Goal, PlanVersion
-from .services import ActionInput, PlanInput, referral_action_state
+from .models import ActionKind, ActionStatus, Goal, PeriodMonths, PlanVersion
+from .services import ActionInput, PlanInput, obligation_check, referral_action_state
 
 BLANK_ACTION_ROWS = 2
 
@@ -22,10 +31,26 @@ class PlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     applications_per_month = forms.IntegerField(
-        label=_("Job applications per month"),
+        label=_("Job applications per review period"),
         min_value=0,
-        max_value=30,
-        help_text=_("Normally 4; fewer for part-time or laid-off clients."),
+        max_value=job_search_max_applications(max(JOB_SEARCH_PERIOD_MONTHS)),
+        help_text=_(
+            "Normally 4 in each one-month period; e.g. 1 in three months for part-time work. "
+            "At most 4 for each month of the period."
+        ),
+    )
+    job_search_period_months = forms.TypedChoiceField(
+        label=_("Review period"), choices=PeriodMonths.choices, coerce=int
+    )
+    job_search_from = forms.DateField(
+        label=_("Periods from (month)"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        help_text=_(
+            "Periods are whole months. A laid-off client's obligation begins only when the "
+            "lay-off has lasted three months."
+        ),
+        error_messages={"invalid": _("Enter a month as YYYY-MM.")},
     )
     follow_up = forms.CharField(
         label=_("How the job search is followed up"), required=False, max_length=300
@@ -41,6 +66,20 @@ class PlanForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("prefix", "plan")
         super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        applications, months = (
+            data.get("applications_per_month"),
+            data.get("job_search_period_months"),
+        )
+        if applications is not None and months is not None:
+            try:
+                obligation_check(applications=applications, period_months=months)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
+        return data
 
 
 class ActionForm(forms.Form):
@@ -92,11 +131,18 @@ ActionFormSet = forms.formset_factory(
 def plan_initial(current: PlanVersion | None) -> tuple[dict, list[dict]]:
     """The current version as the form's starting point (or a fresh plan's defaults)."""
     if current is None:
-        return {"applications_per_month": 4}, []
+        return {
+            "applications_per_month": JOB_SEARCH_DEFAULT_APPLICATIONS,
+            "job_search_period_months": JOB_SEARCH_DEFAULT_PERIOD_MONTHS,
+            "job_search_from": job_search_default_start(timezone.localdate()),
+        }, []
     plan = {
         "goal": current.goal,
         "goal_details": current.goal_details,
         "applications_per_month": current.applications_per_month,
+        "job_search_period_months": current.job_search_period_months,
+        "job_search_from": current.job_search_from
+        or job_search_default_start(timezone.localtime(current.created_at).date()),
         "follow_up": current.follow_up,
         "strengths": current.strengths,
         "needs": current.needs,
@@ -134,6 +180,8 @@ def plan_input(plan_form: PlanForm, actions: BaseActionFormSet) -> PlanInput:
     return PlanInput(
         goal=data["goal"],
         applications_per_month=data["applications_per_month"],
+        job_search_period_months=data["job_search_period_months"],
+        job_search_from=data["job_search_from"],
         goal_details=data["goal_details"],
         follow_up=data["follow_up"],
         strengths=data["strengths"],

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from interviews.rules import (
+    JOB_SEARCH_DEFAULT_APPLICATIONS,
+    JOB_SEARCH_DEFAULT_PERIOD_MONTHS,
+    JOB_SEARCH_MAX_APPLICATIONS,
+    JOB_SEARCH_PERIOD_MONTHS,
+)
 from partners.choices import ReferralOutcome
 
 
@@ -38,6 +44,13 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class PeriodMonths(models.IntegerChoices):
+    """The length of the job-search obligation's review period (interviews.rules)."""
+
+    ONE = 1, _("One month")
+    THREE = 3, _("Three months")
+
+
 class EmploymentPlan(models.Model):
     client_path = "client"  # how the gate (teams.access) finds the client
 
@@ -64,8 +77,27 @@ class PlanVersion(models.Model):
     number = models.PositiveIntegerField()
     goal = models.CharField(_("goal"), max_length=20, choices=Goal.choices)
     goal_details = models.TextField(_("goal in the client's words"), blank=True)
+    # The job-search obligation: `applications_per_month` applications in each review period
+    # of `job_search_period_months` months, periods running from `job_search_from`
+    # (interviews.rules.job_search_periods). The field kept its name (and the API's) from
+    # when every period was one month: it is the amount per review period.
     applications_per_month = models.PositiveSmallIntegerField(
-        _("job applications per month"), default=4
+        _("job applications per review period"), default=JOB_SEARCH_DEFAULT_APPLICATIONS
+    )
+    job_search_period_months = models.PositiveSmallIntegerField(
+        _("review period"),
+        choices=PeriodMonths.choices,
+        default=JOB_SEARCH_DEFAULT_PERIOD_MONTHS,
+        db_default=JOB_SEARCH_DEFAULT_PERIOD_MONTHS,
+    )
+    job_search_from = models.DateField(
+        _("job-search obligation from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The first day of the first review period (a month's first day). Empty: nothing "
+            "is followed up until a start is set."
+        ),
     )
     follow_up = models.CharField(_("how the job search is followed up"), max_length=300, blank=True)
     strengths = models.TextField(_("strengths"), blank=True)
@@ -95,8 +127,21 @@ class PlanVersion(models.Model):
                 condition=Q(goal__in=Goal.values), name="planversion_goal_valid"
             ),
             models.CheckConstraint(
-                condition=Q(applications_per_month__lte=30),
-                name="planversion_applications_range",
+                condition=Q(job_search_period_months__in=JOB_SEARCH_PERIOD_MONTHS),
+                name="planversion_period_months_valid",
+            ),
+            # 0..4 a month of the period (the law's maximum; interviews.rules).
+            models.CheckConstraint(
+                condition=Q(applications_per_month__gte=0)
+                & Q(
+                    applications_per_month__lte=F("job_search_period_months")
+                    * JOB_SEARCH_MAX_APPLICATIONS
+                ),
+                name="planversion_applications_per_period_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(job_search_from__isnull=True) | Q(job_search_from__day=1),
+                name="planversion_job_search_from_month_start",
             ),
         ]
 
@@ -165,9 +210,9 @@ class PlanAction(models.Model):
 
 
 class JobSearchReport(models.Model):
-    """The client's report of job applications made in one month (the job-search obligation
-    follow-up; the obligation itself is the plan's applications_per_month, see
-    interviews.rules.job_search_obligation_expression)."""
+    """The client's report of job applications made in one month (the job-search obligation's
+    follow-up; the obligation itself is the plan's amount per review period, see
+    interviews.rules.job_search_periods)."""
 
     client_path = "client"  # how the gate (teams.access) finds the client
 

@@ -6,6 +6,7 @@ validated.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
@@ -13,8 +14,10 @@ from rest_framework import exceptions, serializers
 from clients.models import Client
 from interviews.choices import Outcome
 from interviews.models import Interview
+from interviews.rules import JOB_SEARCH_PERIOD_MONTHS, job_search_max_applications
 from partners.choices import ReferralOutcome
 from teoffice.api import VisibleRelatedField
+from teoffice.api_datetimes import ModelSerializer
 
 from .models import (
     ActionKind,
@@ -22,15 +25,20 @@ from .models import (
     EmploymentPlan,
     Goal,
     JobSearchReport,
+    PeriodMonths,
     PlanAction,
     PlanVersion,
 )
-from .services import ActionInput, PlanInput
+from .services import ActionInput, PlanInput, obligation_check
 
 
-class PlanActionSerializer(serializers.ModelSerializer):
+class PlanActionSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Declared so that the schema says what an action not done yet has: an empty outcome.
+    outcome = serializers.ChoiceField(
+        choices=ReferralOutcome.choices, allow_blank=True, read_only=True, label=_("outcome")
+    )
 
     class Meta:
         model = PlanAction
@@ -48,7 +56,7 @@ class PlanActionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlanVersionSerializer(serializers.ModelSerializer):
+class PlanVersionSerializer(ModelSerializer):
     goal_display = serializers.CharField(source="get_goal_display", read_only=True)
     author_name = serializers.SerializerMethodField()
     actions = PlanActionSerializer(many=True, read_only=True)
@@ -62,6 +70,8 @@ class PlanVersionSerializer(serializers.ModelSerializer):
             "goal_display",
             "goal_details",
             "applications_per_month",
+            "job_search_period_months",
+            "job_search_from",
             "follow_up",
             "strengths",
             "needs",
@@ -77,7 +87,7 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         return version.author.get_full_name() or version.author.get_username()
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     current_version = serializers.SerializerMethodField()
 
     class Meta:
@@ -112,7 +122,27 @@ class ActionInputSerializer(serializers.Serializer):
 class PlanRevisionSerializer(serializers.Serializer):
     goal = serializers.ChoiceField(choices=Goal.choices)
     goal_details = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
-    applications_per_month = serializers.IntegerField(min_value=0, max_value=30)
+    applications_per_month = serializers.IntegerField(
+        min_value=0,
+        max_value=job_search_max_applications(max(JOB_SEARCH_PERIOD_MONTHS)),
+        help_text=_(
+            "The job-search obligation: applications in each review period, at most 4 for "
+            "each month of the period (the name is kept from when periods were a month)."
+        ),
+    )
+    job_search_period_months = serializers.ChoiceField(
+        choices=PeriodMonths.choices,
+        required=False,
+        help_text=_("The review period in months: 1 or 3. Left out: unchanged (new plan: 1)."),
+    )
+    job_search_from = serializers.DateField(
+        input_formats=["%Y-%m", "iso-8601"],
+        required=False,
+        help_text=_(
+            "The month the periods run from: YYYY-MM, or any day of it. Left out: unchanged "
+            "(new plan: the first whole month from today)."
+        ),
+    )
     follow_up = serializers.CharField(max_length=300, required=False, allow_blank=True)
     strengths = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     needs = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
@@ -126,11 +156,21 @@ class PlanRevisionSerializer(serializers.Serializer):
         help_text=_("The held interview where this version was agreed, if any."),
     )
 
+    def validate(self, attrs):
+        if (months := attrs.get("job_search_period_months")) is not None:
+            try:
+                obligation_check(applications=attrs["applications_per_month"], period_months=months)
+            except DjangoValidationError as error:
+                raise exceptions.ValidationError(error.message_dict) from None
+        return attrs
+
     def plan_input(self) -> PlanInput:
         data = self.validated_data
         return PlanInput(
             goal=data["goal"],
             applications_per_month=data["applications_per_month"],
+            job_search_period_months=data.get("job_search_period_months"),
+            job_search_from=data.get("job_search_from"),
             goal_details=data.get("goal_details", ""),
             follow_up=data.get("follow_up", ""),
             strengths=data.get("strengths", ""),
@@ -166,7 +206,7 @@ class PlanConflictSerializer(serializers.Serializer):
 # --- Job-search reports ------------------------------------------------------------------
 
 
-class JobSearchReportSerializer(serializers.ModelSerializer):
+class JobSearchReportSerializer(ModelSerializer):
     recorded_by_name = serializers.SerializerMethodField()
 
     class Meta:

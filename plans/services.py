@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from audit.models import ChangeEventKind
 from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
-from interviews.rules import month_start
+from interviews.rules import (
+    JOB_SEARCH_DEFAULT_PERIOD_MONTHS,
+    JOB_SEARCH_PERIOD_MONTHS,
+    job_search_default_start,
+    job_search_max_applications,
+    month_start,
+)
 from partners.choices import ReferralOutcome, ReferralStatus, ServiceType
 
 from .models import (
@@ -56,7 +62,10 @@ class ActionInput:
 @dataclass(frozen=True)
 class PlanInput:
     goal: str
-    applications_per_month: int
+    applications_per_month: int  # the job-search obligation: applications per review period
+    # None: the current version's, or the default (the API may leave them out)
+    job_search_period_months: int | None = None
+    job_search_from: dt.date | None = None
     goal_details: str = ""
     follow_up: str = ""
     strengths: str = ""
@@ -76,6 +85,38 @@ class PlanConflict(Exception):
             )
             % {"author": (current.author.get_full_name() or current.author) if current else "?"}
         )
+
+
+# --- The job-search obligation ---------------------------------------------------------------
+
+
+def obligation_check(*, applications: int, period_months: int) -> None:
+    """The obligation's limits (the database's constraints say the same): a review period of
+    one or three months, 0..4 applications a month of it."""
+    if period_months not in JOB_SEARCH_PERIOD_MONTHS:
+        raise ValidationError(
+            {"job_search_period_months": _("Choose a review period of one or three months.")}
+        )
+    most = job_search_max_applications(period_months)
+    if not 0 <= applications <= most:
+        raise ValidationError(
+            {
+                "applications_per_month": _(
+                    "Enter 0 to %(most)s applications: at most 4 for each month of the period."
+                )
+                % {"most": most}
+            }
+        )
+
+
+def _obligation_start(given: dt.date | None, current: PlanVersion | None) -> dt.date:
+    """The periods' start: the given day's month (periods are whole months), else the
+    current version's start, else the first whole month from today."""
+    if given is not None:
+        return month_start(given)
+    if current is not None and current.job_search_from is not None:
+        return current.job_search_from
+    return job_search_default_start(timezone.localdate())
 
 
 # --- Referrals as plan actions --------------------------------------------------------------
@@ -130,6 +171,8 @@ def plan_action_add(
     data = PlanInput(
         goal=current.goal,
         applications_per_month=current.applications_per_month,
+        job_search_period_months=current.job_search_period_months,
+        job_search_from=current.job_search_from,
         goal_details=current.goal_details,
         follow_up=current.follow_up,
         strengths=current.strengths,
@@ -189,6 +232,10 @@ def plan_revise(
     current_number = current.number if current else None
     if current_number != based_on:
         raise PlanConflict(current)
+    period_months = data.job_search_period_months or (
+        current.job_search_period_months if current else JOB_SEARCH_DEFAULT_PERIOD_MONTHS
+    )
+    obligation_check(applications=data.applications_per_month, period_months=period_months)
     try:
         with transaction.atomic():
             version = PlanVersion.objects.create(
@@ -197,6 +244,8 @@ def plan_revise(
                 goal=data.goal,
                 goal_details=data.goal_details,
                 applications_per_month=data.applications_per_month,
+                job_search_period_months=period_months,
+                job_search_from=_obligation_start(data.job_search_from, current),
                 follow_up=data.follow_up,
                 strengths=data.strengths,
                 needs=data.needs,
@@ -235,6 +284,8 @@ _PLAN_FIELDS = [
     "goal",
     "goal_details",
     "applications_per_month",
+    "job_search_period_months",
+    "job_search_from",
     "follow_up",
     "strengths",
     "needs",
@@ -253,6 +304,7 @@ def _version_values(version: PlanVersion | None, actions=None) -> dict:
         actions = version.actions.all()
     values = {f: getattr(version, f) for f in _PLAN_FIELDS}
     values["goal"] = version.get_goal_display()
+    values["job_search_period_months"] = version.get_job_search_period_months_display()
     values["actions"] = "; ".join(
         f"{ActionKind(a.kind).label}: {a.description} ({ActionStatus(a.status).label}"
         + (f", {ReferralOutcome(a.outcome).label}" if a.outcome else "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from clients.models import Assignment, Client
 from teams import policy
 from teams.models import ManagerScope, Office, ServiceLine, Team
 from teoffice.db import sql_table
@@ -30,7 +32,7 @@ from .models import (
     StoredReport,
 )
 from .periods import month_end, month_ends, period_month, period_validate, previous_month
-from .selectors.activity_sql import pairs_from_history_sql
+from .selectors.activity_sql import ids_sql, pairs_from_history_sql
 from .selectors.history import coverage_from_history
 from .selectors.report import report_build
 
@@ -40,6 +42,11 @@ User = AbstractBaseUser | AnonymousUser
 # --- The kept coverage figures -------------------------------------------------------------
 
 
+# A late entry touching more teams than this (an import) marks the kept days stale for the
+# nightly job instead of rebuilding them inside the writing transaction.
+REBUILD_TEAMS_MAX = 20
+
+
 def coverage_days_invalidate(*, since: dt.date) -> int:
     """History on or before `since` changed: kept figures from that day on are stale."""
     if since >= timezone.localdate():
@@ -47,9 +54,92 @@ def coverage_days_invalidate(*, since: dt.date) -> int:
     return CoverageDay.objects.filter(day__gte=since, stale=False).update(stale=True)
 
 
-def history_changed_receive(sender, *, since: dt.date, **kwargs) -> None:
-    """teoffice.signals.history_changed: the kept figures from `since` on are stale."""
-    coverage_days_invalidate(since=since)
+def history_changed_receive(
+    sender, *, since: dt.date, client_ids: Iterable[int] | None = None, **kwargs
+) -> None:
+    """teoffice.signals.history_changed: keep the kept figures from `since` on true.
+
+    A change to a few clients (a late interview, a status change) rebuilds, in the writing
+    transaction, only the rows of the teams those clients were ever in, so a page never
+    computes a kept month from the history. A change to anyone (a rule-set choice) or to
+    many teams (an import) marks the days stale for the nightly job."""
+    if since >= timezone.localdate():
+        return
+    if client_ids is None:
+        coverage_days_invalidate(since=since)
+        return
+    kept_figures_rebuild(since=since, client_ids=list(client_ids))
+
+
+def _teams_of(client_ids: list[int]) -> list[int]:
+    """Every team these clients were in at some time: now, or through a move."""
+    now = Client.objects.filter(pk__in=client_ids).values_list("team_id", flat=True)
+    moves = Assignment.objects.filter(client_id__in=client_ids)
+    teams = {*now, *moves.values_list("from_team_id", flat=True)}
+    teams.update(moves.values_list("to_team_id", flat=True))
+    return sorted(teams)
+
+
+@transaction.atomic
+def kept_figures_rebuild(*, since: dt.date, client_ids: list[int]) -> list[dt.date]:
+    """Rebuild the kept figures (coverage, and a month end's activity) of each fresh kept
+    day from `since` to yesterday, for the teams the clients were ever in. Returns the days
+    rebuilt.
+
+    The days are locked in order first (as coverage_snapshot_build locks its day), so two
+    late entries for one team rebuild one after the other, each seeing the other's rows."""
+    days = list(
+        CoverageDay.objects.select_for_update()
+        .filter(day__gte=since, day__lt=timezone.localdate())
+        .order_by("day")
+    )
+    if not days:
+        return []
+    teams = _teams_of(client_ids)
+    if len(teams) > REBUILD_TEAMS_MAX:
+        coverage_days_invalidate(since=since)
+        return []
+    rebuilt = []
+    for kept in days:
+        if kept.stale:  # the nightly job rebuilds the whole day
+            continue
+        pairs = coverage_from_history(kept.day, teams, narrow=True)
+        CoverageSnapshot.objects.filter(day=kept, team_id__in=teams).delete()
+        CoverageSnapshot.objects.bulk_create(
+            CoverageSnapshot(
+                day=kept,
+                team_id=team,
+                adviser_id=adviser,
+                required=f.required,
+                covered=f.covered,
+                overdue=f.overdue,
+            )
+            for (team, adviser), f in pairs.items()
+        )
+        month = ActivityMonth.objects.filter(day=kept).first()
+        if month is not None:
+            _activity_teams_rebuild(month, kept.day, teams)
+        rebuilt.append(kept.day)
+    return rebuilt
+
+
+def _activity_teams_rebuild(month: ActivityMonth, last: dt.date, teams: list[int]) -> None:
+    """Replace a kept month's activity rows of these teams, and their service lines' sums."""
+    lines = sorted(set(Team.objects.filter(pk__in=teams).values_list("service_line_id", flat=True)))
+    ActivityCount.objects.filter(month=month, team_id__in=teams).delete()
+    ActivityLineCount.objects.filter(month=month, service_line_id__in=lines).delete()
+    sql, params = pairs_from_history_sql(last.replace(day=1), last, teams, narrow=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_COUNTS_INSERT} FROM ({sql}) q WHERE q.value IS NOT NULL ORDER BY q.team_on, q.kind",
+            [month.pk, *params],
+        )
+        if lines:
+            cursor.execute(
+                f"{_LINES_INSERT} WHERE a.month_id = %s AND t.service_line_id IN "
+                f"({ids_sql(lines)}) {_LINES_GROUP}",
+                [month.pk],
+            )
 
 
 @transaction.atomic
@@ -115,8 +205,7 @@ def activity_month_build(day: CoverageDay) -> ActivityMonth:
     sql, params = pairs_from_history_sql(day.day.replace(day=1), day.day, None)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {sql_table(ActivityCount)} (month_id, team_id, adviser_id, kind, value, n) "
-            f"SELECT %s, q.team_on, q.adviser_on, q.kind, q.value, q.n FROM ({sql}) q "
+            f"{_COUNTS_INSERT} FROM ({sql}) q "
             # Laid down team by team, kind by kind: a read of a few teams' rows of one
             # kind (the team dashboard's) then finds them in a few pages, not one each.
             "WHERE q.value IS NOT NULL ORDER BY q.team_on, q.kind",
@@ -124,6 +213,12 @@ def activity_month_build(day: CoverageDay) -> ActivityMonth:
         )
         cursor.execute(f"{_LINES_INSERT} WHERE a.month_id = %s {_LINES_GROUP}", [month.pk])
     return month
+
+
+_COUNTS_INSERT = (
+    f"INSERT INTO {sql_table(ActivityCount)} (month_id, team_id, adviser_id, kind, value, n) "
+    "SELECT %s, q.team_on, q.adviser_on, q.kind, q.value, q.n"
+)
 
 
 _LINES_INSERT = (

@@ -21,6 +21,7 @@ from audit.models import AccessAction
 from audit.services import access_record
 from partners.models import ReferralOutcome
 from teams import policy
+from teoffice.db_routing import replica_reads
 
 from . import exports
 from .charts import Series, line_chart
@@ -106,6 +107,7 @@ def _query(form: ReportForm) -> str:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@replica_reads
 def report(request: HttpRequest) -> HttpResponse:
     _require_reports(request)
     form = _form(request)
@@ -145,6 +147,7 @@ def _export_report(request: HttpRequest) -> Report | HttpResponse:
 
 
 @require_GET
+@replica_reads
 def report_export_csv(request: HttpRequest) -> HttpResponse:
     built = _export_report(request)
     if isinstance(built, HttpResponse):
@@ -156,6 +159,7 @@ def report_export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def report_export_xlsx(request: HttpRequest) -> HttpResponse:
     built = _export_report(request)
     if isinstance(built, HttpResponse):
@@ -183,6 +187,7 @@ def stored_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def client_export(request: HttpRequest) -> HttpResponse:
     """One row per client (no names, no identity codes), recorded with its row count."""
     if not policy.may_export_clients(request.user):

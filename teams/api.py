@@ -8,12 +8,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from teoffice.api import IdFilter, PolicyViewSet
+from teoffice.api_datetimes import ModelSerializer
 
 from . import policy
 from .models import Membership, Team
 
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+class TeamMemberSerializer(ModelSerializer):
     id = serializers.IntegerField(source="user.id", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
     full_name = serializers.CharField(source="user.get_full_name", read_only=True)
@@ -24,7 +25,7 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "full_name", "role", "role_display"]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     service_line_name = serializers.CharField(source="service_line.name", read_only=True)
     office = serializers.IntegerField(source="service_line.office_id", read_only=True)
     office_name = serializers.CharField(source="service_line.office.name", read_only=True)

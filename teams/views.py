@@ -24,6 +24,7 @@ from reports.dashboard.rebalance import (
 )
 from reports.dashboard.rows import suggest_receiver
 from reports.dashboard.team import TeamDashboard, team_dashboard, team_members
+from teoffice.db_routing import replica_reads
 
 from . import policy, services
 from .forms import MoveForm, RebalanceFilterForm, TargetCaseloadForm
@@ -128,6 +129,7 @@ def render_dashboard(
 
 @require_GET
 @login_required
+@replica_reads
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render_dashboard(request, get_team_for_user(request, pk))
 
@@ -274,6 +276,7 @@ def rebalance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@replica_reads
 def office(request: HttpRequest) -> HttpResponse:
     """Managers: every team of a service line side by side, sorted on the server."""
     if not policy.is_manager(request.user):

@@ -24,9 +24,13 @@ _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", 
 _request: contextvars.ContextVar[object | None] = contextvars.ContextVar("request", default=None)
 
 # The identity code anywhere in a text, upper or lower case (clients.identity.HETU_REGEX
-# without its anchors), not inside a longer word or number.
+# without its anchors), not inside a longer word or number; its separator may be
+# percent-encoded, as in a raw query string (`%2B` for "+", `%2D` for "-").
+# A repr'd text's escapes (`\n`, `\x0c`) count as a boundary: a request body's repr has
+# `\r\n311299+1236\r\n`.
 IDENTITY_CODE = re.compile(
-    r"(?<![0-9A-Za-z])[0-9]{6}[-+ABCDEFUVWXYabcdefuvwxy][0-9]{3}[0-9A-Ya-y](?![0-9A-Za-z])"
+    r"(?:(?<![0-9A-Za-z])|(?<=\\[nrt])|(?<=\\x[0-9a-f]{2}))"
+    r"[0-9]{6}(?:[-+ABCDEFUVWXYabcdefuvwxy]|%2[BbDd])[0-9]{3}[0-9A-Ya-y](?![0-9A-Za-z])"
 )
 MASK = "[identity code]"
 _STANDARD_ATTRIBUTES = frozenset(
@@ -36,6 +40,22 @@ _STANDARD_ATTRIBUTES = frozenset(
 
 def mask_identity_codes(text: str) -> str:
     return IDENTITY_CODE.sub(MASK, text)
+
+
+def _masked(value: object) -> object:
+    """A log record's extra with every identity code masked. Numbers stay numbers, containers
+    are masked item by item, and any other object (Django's `request` on its "Not Found" and
+    error lines: its repr is `<WSGIRequest: GET '/clients/?code=…'>`) becomes its masked text,
+    which is also what a formatter would have written."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return mask_identity_codes(value)
+    if isinstance(value, dict):
+        return {_masked(k): _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_masked(item) for item in value]
+    return mask_identity_codes(str(value))
 
 
 def bind(*, request_id: str, request: object | None = None) -> tuple:
@@ -79,8 +99,8 @@ class MaskIdentityCodesFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_identity_codes(record.stack_info)
         for key, value in list(record.__dict__.items()):
-            if key not in _STANDARD_ATTRIBUTES and isinstance(value, str):
-                setattr(record, key, mask_identity_codes(value))
+            if key not in _STANDARD_ATTRIBUTES:
+                setattr(record, key, _masked(value))
         return True
 
 

@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "teoffice.middleware.NoStoreMiddleware",  # no-store for signed-in users and the API
+    "teoffice.middleware.NoStoreMiddleware",
+    "teoffice.db_routing.WroteRecentlyMiddleware",  # reads after a write stay on the primary  # no-store for signed-in users and the API
     "teoffice.i18n.ProfileLanguageMiddleware",  # the signed-in user's language beats the browser's
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partners.middleware.PartnerPortalMiddleware",
@@ -120,10 +121,13 @@ TEMPLATES = [
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # DATABASE_URL unset: a SQLite file, the embedded default for trying the product out.
+# Persistent connections are checked (one `SELECT 1`) before their first use in each request
+# or task, so a database restart or fail-over costs a reconnect, not a failed request.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -141,6 +145,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c jit=off -c work_mem={env('DB_WORK_MEM', '32MB')} "
         f"-c random_page_cost={env('DB_RANDOM_PAGE_COST', '1.1')}",
     )
+
+# A PostgreSQL streaming replica for the read-heavy pages (teoffice/db_routing.py and
+# docs/operations.md). Tests read it as a mirror of the test database.
+if env("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            env("DATABASE_REPLICA_URL"), conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+        ),
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["teoffice.db_routing.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(env("REPLICA_CHECK_SECONDS", "5"))
+REPLICA_DOWN_SECONDS = float(env("REPLICA_DOWN_SECONDS", "30"))
+REPLICA_AFTER_WRITE_SECONDS = int(env("REPLICA_AFTER_WRITE_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -203,7 +223,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Sign-in: django-axes throttles failed sign-ins per username and address; OIDC (the
+# Sign-in: django-axes throttles failed sign-ins per username and address, and per address; OIDC (the
 # organisation's sign-in) is on when OIDC_RP_CLIENT_ID is set. Tests turn axes on themselves.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -212,11 +232,17 @@ AUTHENTICATION_BACKENDS = [
 AXES_ENABLED = env_bool("AXES_ENABLED", default=not TESTING)
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per account and address, and per address alone (many accounts tried from one address):
+# audit/throttle.py gives the address its own, higher limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = int(env("AXES_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_HANDLER = "audit.throttle.AddressAwareHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins need no row each; failures are kept
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0")) or None
+# The client's address as the access log reads it: the X-Forwarded-For entry that the
+# TRUSTED_PROXY_COUNT-th proxy from the app appended (REMOTE_ADDR with no proxy).
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 AUDIT_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
@@ -254,11 +280,27 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "teoffice")
 CELERY_TIMEZONE = TIME_ZONE
+# No task is lost with its worker (docs/operations.md, "What a crash costs"): a message is
+# acknowledged only after its task ran, and a task whose pool process died (the OOM killer) is
+# put back on the queue at once. A whole worker killed leaves its message unacknowledged in
+# Redis, which gives it back after the visibility timeout: longer than the longest task (the
+# hard time limit below), or a task still running would be handed out a second time.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 60 * 60  # the longest task (a full due run on 1M clients: minutes)
+BROKER_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(2 * 60 * 60)))
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request that enqueues must not hang on a dead broker: fail fast, the caller falls back.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # kombu looks for abandoned messages every interval × throttle seconds (default 10 × 10).
+    "unacked_restore_interval": int(env("CELERY_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
@@ -295,6 +337,14 @@ if env("FLAG_DUE_AT"):  # "HH:MM" local time instead of every 24 hours from beat
 
     _hour, _minute = env("FLAG_DUE_AT").split(":")
     CELERY_BEAT_SCHEDULE["flag-due-daily"]["schedule"] = crontab(hour=_hour, minute=_minute)
+
+# The outbox of client messages: whatever the fast path did not send (a broker outage, a lost
+# worker) goes out within a minute of the broker being back (notifications.tasks).
+CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
+    "task": "notifications.tasks.notifications_deliver",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
 
 # The previous month's coverage reports, built on the 1st of each month (reports.tasks).
 from celery.schedules import crontab as _crontab  # noqa: E402
@@ -379,6 +429,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@teoffice.invalid")
 SMS_GATEWAY = env("SMS_GATEWAY", "notifications.sms.ConsoleSmsGateway")
 if SMS_GATEWAY.startswith("partners.sms."):  # the gateways' module until they moved: still works
     SMS_GATEWAY = "notifications.sms." + SMS_GATEWAY.removeprefix("partners.sms.")
+# With DEBUG off, console mail and SMS (messages written to the log, never sent) must be
+# chosen explicitly; otherwise a system check stops the start (notifications/delivery.py).
+ALLOW_CONSOLE_NOTIFICATIONS = env_bool("ALLOW_CONSOLE_NOTIFICATIONS")
 
 # Structured logs (teoffice/logging.py; the dict in teoffice/logging_config.py): JSON lines in
 # production, text in development; every line has request_id and user_id; identity codes are

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from audit import views as audit_views
+
 from . import i18n, views
 
 urlpatterns = [
@@ -10,6 +12,12 @@ urlpatterns = [
     path("ready/", views.ready, name="ready"),
     path("language/", i18n.language_set, name="set_language"),
     path("accessibility/", i18n.accessibility_statement, name="accessibility"),
+    # Django's reset page, except that it says when no e-mail could be sent.
+    path(
+        "accounts/password_reset/",
+        audit_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("clients/import/", include("importing.urls")),
     path("clients/", include("clients.urls")),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from interviews.models import DueRun
+from notifications import delivery
 
 
 @require_GET
@@ -96,7 +97,8 @@ def _check_due_engine() -> dict:
 def ready(request: HttpRequest) -> JsonResponse:
     """Readiness: can this instance serve? 503 only when the database is down.
 
-    Redis down (no background tasks) or a due run older than 26 hours leaves the web app
+    Redis down (no background tasks), a due run older than 26 hours, or client messages that
+    only go to the log without that being chosen (notifications.delivery) leave the web app
     working, so they make the answer "degraded" with HTTP 200: a load balancer keeps the
     instance, and monitoring alerts on the status field.
     """
@@ -106,5 +108,10 @@ def ready(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "down", "checks": checks}, status=503)
     checks["redis"] = _check_redis()
     checks["due_engine"] = _check_due_engine()
-    degraded = checks["redis"]["status"] == "down" or checks["due_engine"]["status"] != "ok"
+    checks["notifications"] = delivery.readiness()
+    degraded = (
+        checks["redis"]["status"] == "down"
+        or checks["due_engine"]["status"] != "ok"
+        or not checks["notifications"]["chosen"]  # messages to the log by mistake
+    )
     return JsonResponse({"status": "degraded" if degraded else "ok", "checks": checks})

@@ -91,7 +91,8 @@ def make_client(team: Team, **fields) -> Client:
 def make_interview(
     client: Client, adviser, *, held_on: dt.date, outcome=Outcome.HELD, channel=Channel.PHONE
 ) -> Interview:
-    held_at = timezone.make_aware(dt.datetime.combine(held_on, dt.time(10)))
+    # 10:00 that day, or now if that is still to come (the database refuses a future time).
+    held_at = min(timezone.make_aware(dt.datetime.combine(held_on, dt.time(10))), timezone.now())
     return Interview.objects.create(
         client=client,
         adviser=adviser,

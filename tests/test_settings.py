@@ -27,7 +27,16 @@ def test_production_refuses_the_default_secret_key():
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = _check({"DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "teoffice.example"})
+    # With the notification backends chosen (tests/ops/test_production_settings.py).
+    result = _check(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 60,
+            "ALLOWED_HOSTS": "teoffice.example",
+            "MAIL_HOST": "smtp.teoffice.example",
+            "ALLOW_CONSOLE_NOTIFICATIONS": "true",
+        }
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -29,7 +29,7 @@ from .. import rules
 from ..choices import AppointmentStatus, InterviewKind, Outcome
 from ..models import Appointment, ContactAttempt, Interview
 from ..selectors import appointment_clash
-from ..signals import appointment_booked
+from ..signals import appointment_booked, appointment_changed
 
 
 class AppointmentNotBooked(ValidationError):
@@ -166,7 +166,9 @@ def interview_log(
             client_due_refresh(client=client)
         # Any outcome dated in a kept month changes its activity figures (no-shows and
         # cancellations count there too); a held one changes coverage from that day on.
-        history_changed.send(sender=Interview, since=timezone.localdate(held_at))
+        history_changed.send(
+            sender=Interview, since=timezone.localdate(held_at), client_ids=[client.pk]
+        )
         change_record(
             client=client,
             kind=ChangeEventKind.INTERVIEW_RECORDED,
@@ -345,7 +347,6 @@ def appointment_book(
     return create_once(Appointment, submission_key, create)[0]
 
 
-@transaction.atomic
 def appointment_move(
     *,
     appointment: Appointment,
@@ -357,21 +358,46 @@ def appointment_move(
     moved_by: AbstractBaseUser | None = None,
     off_hours_confirmed: bool = True,
 ) -> Appointment:
+    """Move a booked appointment; the client is told the new time (in the same transaction, a
+    message row that a sender delivers)."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(_("Only a booked appointment can be moved."))
     if starts_at < timezone.now():
         raise ValidationError({"starts_at": _("An appointment cannot be moved to the past.")})
-    if starts_at != appointment.starts_at or duration_minutes != appointment.duration_minutes:
-        _adviser_lock(appointment.adviser_id)
-        _time_check(
-            adviser_id=appointment.adviser_id,
+    with transaction.atomic():
+        if starts_at != appointment.starts_at or duration_minutes != appointment.duration_minutes:
+            _adviser_lock(appointment.adviser_id)
+            _time_check(
+                adviser_id=appointment.adviser_id,
+                starts_at=starts_at,
+                duration_minutes=duration_minutes,
+                user=moved_by,
+                off_hours_confirmed=off_hours_confirmed,
+                excluding=appointment.pk,
+            )
+        return _appointment_move(
+            appointment=appointment,
             starts_at=starts_at,
+            channel=channel,
             duration_minutes=duration_minutes,
-            user=moved_by,
-            off_hours_confirmed=off_hours_confirmed,
-            excluding=appointment.pk,
+            place=place,
+            video_link=video_link,
+            moved_by=moved_by,
         )
+
+
+def _appointment_move(
+    *,
+    appointment: Appointment,
+    starts_at: dt.datetime,
+    channel: str,
+    duration_minutes: int,
+    place: str,
+    video_link: str,
+    moved_by: AbstractBaseUser | None,
+) -> Appointment:
     before = _appointment_values(appointment)
+    previous_starts_at = appointment.starts_at
     appointment.starts_at = starts_at
     appointment.channel = channel
     appointment.duration_minutes = duration_minutes
@@ -379,6 +405,12 @@ def appointment_move(
     appointment.video_link = video_link
     appointment.save(
         update_fields=["starts_at", "channel", "duration_minutes", "place", "video_link"]
+    )
+    appointment_changed.send(
+        sender=Appointment,
+        appointment_id=appointment.pk,
+        change="moved",
+        previous_starts_at=previous_starts_at,
     )
     change_record(
         client=appointment.client_id,
@@ -395,28 +427,47 @@ def appointment_move(
 
 
 def appointment_cancel(
-    *, appointment: Appointment, cancelled_by: AbstractBaseUser | None = None
+    *, appointment: Appointment, cancelled_by: AbstractBaseUser | None = None, reason: str = ""
 ) -> Appointment:
-    """Cancel a booked appointment. Idempotent: cancelling twice changes nothing."""
+    """Cancel a booked appointment, with the reason; a client whose appointment was still to
+    come is told (a message row written in the same transaction). Idempotent: cancelling twice
+    changes nothing."""
+    with transaction.atomic():
+        return _appointment_cancel(
+            appointment=appointment, cancelled_by=cancelled_by, reason=reason.strip()
+        )
+
+
+def _appointment_cancel(
+    *, appointment: Appointment, cancelled_by: AbstractBaseUser | None, reason: str
+) -> Appointment:
     updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
-        status=AppointmentStatus.CANCELLED
+        status=AppointmentStatus.CANCELLED, cancel_reason=reason
     )
     if not updated and appointment.status != AppointmentStatus.CANCELLED:
         raise ValidationError(_("Only a booked appointment can be cancelled."))
     if updated:
+        appointment_changed.send(
+            sender=Appointment, appointment_id=appointment.pk, change="cancelled"
+        )
         # A cancelled appointment counts in the activity of its month, even a past one.
-        history_changed.send(sender=Appointment, since=timezone.localdate(appointment.starts_at))
+        history_changed.send(
+            sender=Appointment,
+            since=timezone.localdate(appointment.starts_at),
+            client_ids=[appointment.client_id],
+        )
         change_record(
             client=appointment.client_id,
             kind=ChangeEventKind.APPOINTMENT_CANCELLED,
             changed_by=cancelled_by,
             subject_id=appointment.pk,
             changes=changes_between(
-                {"status": AppointmentStatus.BOOKED.label},
-                {"status": AppointmentStatus.CANCELLED.label},
-                labels=field_labels(Appointment, ["status"]),
+                {"status": AppointmentStatus.BOOKED.label, "cancel_reason": ""},
+                {"status": AppointmentStatus.CANCELLED.label, "cancel_reason": reason},
+                labels=field_labels(Appointment, ["status", "cancel_reason"]),
             ),
         )
+        appointment.cancel_reason = reason
     appointment.status = AppointmentStatus.CANCELLED
     return appointment
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import connection
 from django.db.models import Count, Q
 
 from clients.models import Assignment, Client
@@ -17,6 +16,7 @@ from reports.periods import day_end
 from teams.models import Team
 from teams.names import display_name
 from teoffice.db import sql_datetime, sql_table
+from teoffice.db_routing import reading_connection
 
 from .rows import InterviewCounts, month_start, previous_month
 
@@ -99,7 +99,7 @@ def recent_interviews_by_adviser(
     params = [this_month, start, end, Outcome.HELD, Outcome.NO_SHOW]
     params += [this_month, end, this_month, this_month]
     result: dict[tuple[bool, int], InterviewCounts] = defaultdict(InterviewCounts)
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         for current, adviser_id, channel, outcome, n in cursor.fetchall():
             counts = result[(bool(current), adviser_id)]

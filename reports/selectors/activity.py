@@ -26,11 +26,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.utils import timezone
 
 from teams.models import ServiceLine, Team
 from teoffice.db import sql_table
+from teoffice.db_routing import reading_connection
 
 from ..models import ActivityCount, ActivityKind, ActivityLineCount, ActivityMonth
 from ..periods import month_end, month_parts
@@ -220,7 +220,7 @@ def activity_by_key(
         f"GROUP BY {group}, r.kind, r.value"
     )
     found: dict = {}
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         for *head, kind, value, n in cursor.fetchall():
             row = (parts[int(head[0])][0], head[1]) if by_month else head[0]

@@ -31,6 +31,7 @@ from clients.models import Assignment, Client, StatusChange
 from interviews import rules, rules_sql
 from interviews.choices import Outcome
 from interviews.models import Interview
+from teoffice.db_routing import reading_connection
 
 from ..figures import Figures, Pair
 from ..periods import LOCAL_ZONE, day_end
@@ -213,7 +214,7 @@ def _history_postgres(
         *overdue_params,
         *([team_ids] if team_ids is not None else []),
     ]
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return {(t, a): Figures(n, int(c or 0), int(o or 0)) for t, a, n, c, o in cursor.fetchall()}
 

@@ -79,6 +79,14 @@ def test_a_second_first_plan_is_a_409(api, adviser, world):
         ({"applications_per_month": -1}, "applications_per_month"),
         ({"applications_per_month": 31}, "applications_per_month"),
         ({"applications_per_month": "four"}, "applications_per_month"),
+        # The job-search obligation: 4 a month of the review period at most.
+        ({"applications_per_month": 5, "job_search_period_months": 1}, "applications_per_month"),
+        ({"applications_per_month": 5}, "applications_per_month"),  # the plan's period: 1
+        ({"applications_per_month": 13, "job_search_period_months": 3}, "applications_per_month"),
+        ({"job_search_period_months": 2}, "job_search_period_months"),
+        ({"job_search_period_months": "quarter"}, "job_search_period_months"),
+        ({"job_search_from": "soon"}, "job_search_from"),
+        ({"job_search_from": "2026-13"}, "job_search_from"),
         ({"follow_up": "x" * 301}, "follow_up"),
         ({"actions": [{"kind": "coaching", "description": ""}]}, "actions"),
         ({"actions": [{"kind": "magic", "description": "x"}]}, "actions"),
@@ -97,6 +105,45 @@ def test_invalid_revision_answers_400_and_changes_nothing(api, adviser, world, c
     assert response.status_code == 400, response.json()
     assert field in response.json()
     assert _state() == before
+
+
+def test_the_obligation_is_set_by_period_and_kept_when_left_out(api, adviser, world):
+    c = api(adviser)
+    url = f"{PLANS}{world.plan.pk}/versions/"
+    part_time = {
+        "based_on": 1,
+        "goal": "work",
+        "applications_per_month": 12,
+        "job_search_period_months": 3,
+        "job_search_from": "2027-02-14",  # any day: periods are whole months
+    }
+    created = c.post(url, part_time, format="json")
+    assert created.status_code == 201, created.json()
+    assert (
+        created.json()["applications_per_month"],
+        created.json()["job_search_period_months"],
+        created.json()["job_search_from"],
+    ) == (12, 3, "2027-02-01")
+    # A revision that leaves the period out keeps it (and its start).
+    kept = c.post(
+        url, {"based_on": 2, "goal": "work", "applications_per_month": 1}, format="json"
+    ).json()
+    assert (kept["job_search_period_months"], kept["job_search_from"]) == (3, "2027-02-01")
+    # ... and so 12 in three months stays allowed; 13 does not.
+    over = c.post(url, {"based_on": 3, "goal": "work", "applications_per_month": 13}, format="json")
+    assert over.status_code == 400 and "applications_per_month" in over.json()
+
+
+def test_the_obligation_errors_speak_finnish(api, adviser, world):
+    response = api(adviser).post(
+        f"{PLANS}{world.plan.pk}/versions/",
+        {"based_on": 1, "goal": "work", "applications_per_month": 5, "job_search_period_months": 1},
+        format="json",
+        headers={"accept-language": "fi"},
+    )
+    assert response.json()["applications_per_month"] == [
+        "Anna 0–4 hakemusta: enintään 4 jakson kutakin kuukautta kohden."
+    ]
 
 
 def test_a_version_can_name_the_interview_where_it_was_agreed(api, adviser, world):

@@ -107,6 +107,8 @@ def _form(based_on: str, details: str) -> dict:
         "plan-goal": Goal.WORK,
         "plan-goal_details": details,
         "plan-applications_per_month": "3",
+        "plan-job_search_period_months": "1",
+        "plan-job_search_from": "2026-12",
         "plan-follow_up": "",
         "plan-strengths": "",
         "plan-needs": "",

@@ -63,6 +63,48 @@ def test_a_successful_sign_in_resets_the_failure_count(client, adviser, axes_on)
     assert _sign_in(client, "alice", PASSWORD).status_code == 302
 
 
+def test_many_accounts_tried_once_each_from_one_address_lock_that_address(client, adviser, axes_on):
+    """Password spraying: 30 user names, one wrong password each, from one address."""
+    limit = settings.AXES_ADDRESS_FAILURE_LIMIT
+    assert settings.AXES_FAILURE_LIMIT < limit <= 20
+    statuses = [_sign_in(client, f"user{n}", "Summer2026!").status_code for n in range(30)]
+    assert statuses == [200] * (limit - 1) + [429] * (30 - limit + 1)
+    assert _sign_in(client, "alice", PASSWORD).status_code == 429  # a real account too
+    assert _sign_in(client, "alice", PASSWORD, ip="192.0.2.99").status_code == 302
+
+
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(client, adviser, axes_on, settings):
+    """With one trusted proxy, the address is X-Forwarded-For's last entry (the proxy
+    appends it); what the client itself put in the header does not count."""
+    settings.AUDIT_TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    for n in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+        spoofed = f"198.51.100.{n}, 203.0.113.5"
+        response = client.post(
+            reverse("login"),
+            {"username": f"user{n}", "password": "wrong"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=spoofed,
+        )
+    assert response.status_code == 429
+    other = client.post(
+        reverse("login"),
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.77",
+    )
+    assert other.status_code == 302  # another client behind the same proxy signs in
+
+
+def test_signing_in_to_ones_own_account_does_not_reset_the_address_count(client, adviser, axes_on):
+    limit = settings.AXES_ADDRESS_FAILURE_LIMIT
+    for n in range(limit - 1):
+        _sign_in(client, f"user{n}", "wrong")
+    assert _sign_in(client, "alice", PASSWORD).status_code == 302
+    client.logout()
+    assert _sign_in(client, "user-last", "wrong").status_code == 429
+
+
 def test_the_session_expires_after_an_idle_hour_and_each_request_renews_it():
     assert settings.SESSION_COOKIE_AGE == 60 * 60
     assert settings.SESSION_RENEW_SECONDS == 60

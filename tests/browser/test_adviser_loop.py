@@ -70,7 +70,9 @@ def test_adviser_logs_an_interview_with_a_plan_and_books_the_next(
     page.get_by_label("Duration (minutes)").fill("45")
     page.get_by_label("Notes").fill("Agreed to try a work trial in logistics.")
     page.get_by_label("Goal", exact=True).select_option(label="Work")
-    page.get_by_label("Job applications per month").fill("3")
+    # A part-time style obligation: one application in each three-month review period.
+    page.get_by_label("Job applications per review period").fill("1")
+    page.get_by_label("Review period", exact=True).select_option(label="Three months")
     new_action = page.get_by_role("group", name="New action 1")
     new_action.get_by_label("Type").select_option(label="Work trial")
     new_action.get_by_label("Description").fill("Work trial at a logistics centre")
@@ -81,7 +83,8 @@ def test_adviser_logs_an_interview_with_a_plan_and_books_the_next(
     expect(page.get_by_text("Interview saved.")).to_be_visible()
     assert Interview.objects.filter(client=overdue_client).count() == 1
     version = PlanVersion.objects.get(plan__client=overdue_client)
-    assert version.applications_per_month == 3
+    assert (version.applications_per_month, version.job_search_period_months) == (1, 3)
+    assert version.job_search_from is not None and version.job_search_from.day == 1
 
     page.goto(f"{live_server.url}/clients/?due_state=overdue")
     expect(page.get_by_role("link", name="Virtanen, Kaisa")).to_have_count(0)

@@ -316,6 +316,54 @@ def test_xlsx_workbook_imports(manager, team_a):
     assert Client.objects.count() == 1
 
 
+def _damaged_workbooks() -> dict[str, bytes]:
+    """A workbook of 300 rows, then damaged: cut short at several lengths, a sheet or the
+    workbook part that is not XML (or is cut off XML), and bytes overwritten mid-file."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for values in [HEADER, *(row() for _ in range(300))]:
+        book.active.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    good = buffer.getvalue()
+
+    def replaced(member: str, data: bytes) -> bytes:
+        source, out = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                target.writestr(info, data if info.filename == member else source.read(info))
+        return out.getvalue()
+
+    overwritten = bytearray(good)
+    overwritten[len(good) // 2 : len(good) // 2 + 64] = bytes(64)
+    return {
+        **{f"cut at {n}%": good[: len(good) * n // 100] for n in (10, 50, 90, 99)},
+        "sheet not XML": replaced("xl/worksheets/sheet1.xml", b"not xml"),
+        "sheet cut off": replaced("xl/worksheets/sheet1.xml", b"<?xml version='1.0'?><worksheet"),
+        "workbook not XML": replaced("xl/workbook.xml", b"\x00\x01"),
+        "bytes overwritten": bytes(overwritten),
+    }
+
+
+@pytest.mark.parametrize("damage", list(_damaged_workbooks()))
+def test_a_damaged_workbook_gets_a_clear_message_and_an_import_record(
+    client, manager, team_a, damage
+):
+    upload = io.BytesIO(_damaged_workbooks()[damage])
+    upload.name = "clients.xlsx"
+    client.force_login(manager)
+    response = client.post(reverse("clients_import:check"), {"file": upload}, follow=True)
+    assert response.status_code == 200
+    record = ImportRecord.objects.get()
+    assert record.state == "rejected" and record.content == b""
+    assert "not a readable Excel workbook" in record.report["file_error"]
+    assert "not a readable Excel workbook" in response.content.decode()
+    assert not Client.objects.exists()
+
+
 def test_only_teams_the_manager_can_see_are_accepted(manager, team_a, office):
     from teams.models import Office, ServiceLine, Team
 

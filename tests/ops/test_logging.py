@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import uuid
 
 import pytest
@@ -115,3 +116,75 @@ def test_celery_task_logs_start_end_duration_and_counts(json_lines, db):
     assert end["state"] == "SUCCESS" and end["duration_ms"] >= 0
     assert set(end["counts"]) >= {"changed", "skipped"}
     assert lines[0]["request_id"] == lines[1]["request_id"] != "-"
+
+
+# --- Identity codes sent by a client: paths, query strings and bodies, 4xx and 5xx ---------
+
+CODES_SENT = ["070981-439U", "131052-308T", "010203A1230", "150596Y4566", "311299+1236"]
+
+
+def _boom(request, code: str = ""):
+    # A programming error whose message and locals carry what the request sent.
+    raise ValueError(f"cannot handle {code} {request.GET.urlencode()} {request.body!r}")
+
+
+def _urls_with_a_failing_view():
+    from django.urls import path
+
+    import teoffice.urls
+
+    return type(
+        "urls",
+        (),
+        {"urlpatterns": [path("boom/<str:code>/", _boom), *teoffice.urls.urlpatterns]},
+    )
+
+
+def _valid_codes_in(text: str) -> set[str]:
+    """Every valid identity code (python-stdnum's check) in the text, also percent-encoded
+    or lower case: a grep that knows nothing of the masking filter's own pattern."""
+    from urllib.parse import unquote
+
+    from stdnum.fi import hetu
+
+    loose = re.compile(r"\d{6}\S\d{3}\w", re.ASCII)
+    candidates = {m.group() for t in (text, unquote(text)) for m in loose.finditer(t.upper())}
+    return {c for c in candidates if hetu.is_valid(c)}
+
+
+def test_no_valid_identity_code_reaches_the_log_from_requests_that_fail(
+    json_lines, client, adviser, settings
+):
+    """Django's request warnings ("Not Found", "Bad Request", "Forbidden", the 500) carry
+    the request in their arguments and in `record.request`, whose repr has the path and the
+    query string."""
+    settings.ROOT_URLCONF = _urls_with_a_failing_view()
+    client.raise_request_exception = False
+    client.defaults["HTTP_X_REQUEST_ID"] = "fixed-request-id"  # no random hex to grep
+    client.force_login(adviser)
+    plus = CODES_SENT[4].replace("+", "%2B")
+    statuses = [
+        client.get(f"/clients/{CODES_SENT[0]}/?code={CODES_SENT[1]}").status_code,
+        client.get(f"/no-such-page/?q={CODES_SENT[2].lower()}&c={plus}").status_code,
+        client.post(
+            "/api/v1/clients/",
+            data=json.dumps({"personal_identity_code": CODES_SENT[3], "x": CODES_SENT[0]}),
+            content_type="application/json",
+        ).status_code,
+        client.post(
+            f"/api/v1/clients/?code={CODES_SENT[1]}", data="{", content_type="application/json"
+        ).status_code,
+        client.get(f"/boom/{CODES_SENT[0]}/?code={CODES_SENT[3]}").status_code,
+        client.post(
+            f"/boom/{CODES_SENT[2]}/?code={plus}", data={"code": CODES_SENT[4]}
+        ).status_code,
+    ]
+    assert statuses == [404, 404, 400, 400, 500, 500]
+    lines = json_lines()
+    # The failures were logged, with the request they carry…
+    assert sum("WSGIRequest" in str(line.get("request", "")) for line in lines) >= 4
+    assert sum(line["level"] == "ERROR" for line in lines) >= 2
+    # … and no valid identity code is in any of them.
+    text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+    assert _valid_codes_in(text) == set()
+    assert text.count(MASK) >= 8

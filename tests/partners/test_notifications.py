@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import threading
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,7 +16,6 @@ from interviews.services import appointment_book
 from notifications import messages, services, tasks
 from notifications.choices import NotificationStatus
 from notifications.models import Notification
-from notifications.sms import TestSmsGateway
 from notifications.tasks import (
     NOTIFY_MAX_RETRIES,
     appointment_reminders_send,
@@ -28,43 +23,11 @@ from notifications.tasks import (
 )
 from tests.conftest import make_client
 
-from .conftest import free_port, make_appointment
+from .conftest import Inbox, make_appointment
+
+__all__ = ["Inbox"]  # the worker test's import
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps messages and can refuse the next N with a 451."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.refuse_next = 0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        with self.lock:
-            if self.refuse_next > 0:
-                self.refuse_next -= 1
-                return "451 4.3.0 Temporary local problem, try again"
-            self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
-    settings.DEFAULT_FROM_EMAIL = "noreply@teoffice.test"
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -78,14 +41,6 @@ def celery_retries_run_in_process():
     app.conf.task_always_eager = True  # in-process even when REDIS_URL is set
     yield
     app.conf.task_eager_propagates, app.conf.task_always_eager = before
-
-
-@pytest.fixture
-def sms(settings):
-    settings.SMS_GATEWAY = "notifications.sms.TestSmsGateway"
-    TestSmsGateway.reset()
-    yield TestSmsGateway
-    TestSmsGateway.reset()
 
 
 def _tomorrow_at(hour: int) -> dt.datetime:

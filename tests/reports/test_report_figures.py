@@ -484,7 +484,8 @@ def test_cancelling_a_past_appointment_or_a_late_no_show_reaches_a_kept_month(
         assert not CoverageDay.objects.get(day=october.end).stale
         before = report_build(period=october, level="team", team_ids=[team_a.pk]).total
         appointment_cancel(appointment=booked, cancelled_by=adviser)
-        assert CoverageDay.objects.get(day=october.end).stale
+        # Rebuilt for the client's team in the same transaction: fresh, and counted.
+        assert not CoverageDay.objects.get(day=october.end).stale
         after = report_build(period=october, level="team", team_ids=[team_a.pk]).total
         assert after.cancellations == before.cancellations + 1
         coverage_snapshots_refresh(today=D(2026, 11, 25))
@@ -495,7 +496,7 @@ def test_cancelling_a_past_appointment_or_a_late_no_show_reaches_a_kept_month(
             channel=Channel.PHONE,
             outcome=Outcome.NO_SHOW,
         )
-        assert CoverageDay.objects.get(day=october.end).stale
+        assert not CoverageDay.objects.get(day=october.end).stale
         late = report_build(period=october, level="team", team_ids=[team_a.pk]).total
     assert late.no_shows == before.no_shows + 1
 

@@ -7,19 +7,15 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, Status
+from clients.models import Client
 from interviews import rules
 from interviews.choices import Channel
 from interviews.models import ContactResult, OfficeRuleSet
 from interviews.selectors import missed_contacts
 from interviews.services import contact_attempt_record
-from plans import selectors as job_search
-from plans.models import EmploymentPlan, Goal, PlanVersion
 from plans.services import job_search_report_record
 from tests.conftest import PASSWORD, make_client
 
@@ -111,97 +107,6 @@ def test_outsider_cannot_see_or_record_attempts(client, outsider, client_a, atte
     assert client_a.contact_attempts.count() == 5
 
 
-def _plan(client, adviser, applications):
-    plan = EmploymentPlan.objects.create(client=client)
-    PlanVersion.objects.create(
-        plan=plan, number=1, goal=Goal.WORK, applications_per_month=applications, author=adviser
-    )
-
-
-@pytest.fixture
-def obligations(team_a, team_b, adviser):
-    month = rules.month_start(timezone.localdate())
-    rows = {
-        # name: (status, plan's applications or None, reported or None, short?)
-        "short": (Status.UNEMPLOYED, 4, 2, True),
-        "laid_off_met": (Status.LAID_OFF, 2, 2, False),
-        "part_time_none": (Status.PART_TIME, 1, None, True),
-        "zero": (Status.UNEMPLOYED, 0, None, False),
-        "in_service": (Status.IN_SERVICE, 4, None, False),
-        "no_plan": (Status.UNEMPLOYED, None, None, False),
-        "legacy_ten": (Status.UNEMPLOYED, 10, 4, False),  # capped at 4
-    }
-    made = {}
-    for name, (status, applications, reported, _short) in rows.items():
-        client = make_client(team_a, last_name=name.title().replace("_", ""), status=status)
-        if applications is not None:
-            _plan(client, adviser, applications)
-        if reported is not None:
-            job_search_report_record(
-                client=client, month=month, applications=reported, recorded_by=adviser
-            )
-        made[name] = client
-    other = make_client(team_b, last_name="Muualla")
-    _plan(other, adviser, 4)
-    return made, rows
-
-
-def test_fallen_short_matches_hand_computed_obligations(obligations, django_assert_num_queries):
-    made, rows = obligations
-    today = timezone.localdate()
-    with django_assert_num_queries(1):
-        got = {
-            c.pk: (c.js_obligation, c.js_reported, c.js_short)
-            for c in job_search.with_job_search(clients=Client.objects.all(), month=today)
-        }
-    expected_obligation = {
-        "short": 4, "laid_off_met": 2, "part_time_none": 1, "zero": 0,
-        "in_service": None, "no_plan": None, "legacy_ten": 4,
-    }  # fmt: skip
-    for name, client in made.items():
-        assert got[client.pk][0] == expected_obligation[name], name
-        assert got[client.pk][2] is rows[name][3] or got[client.pk][2] == rows[name][3], name
-    short = set(
-        job_search.fallen_short(clients=Client.objects.filter(team=made["short"].team), month=today)
-    )
-    assert short == {made["short"], made["part_time_none"]}
-
-
-def test_the_caseload_chains_the_shortfall_into_its_one_query(
-    obligations, adviser, django_assert_num_queries
-):
-    made, _rows = obligations
-    today = timezone.localdate()
-    month = rules.month_start(today)
-    last_month = rules.month_start(month - dt.timedelta(days=1))
-    # Last month's report does not count for this month.
-    job_search_report_record(
-        client=made["short"], month=last_month, applications=9, recorded_by=adviser
-    )
-    team = made["short"].team
-    with django_assert_num_queries(1):
-        page = list(
-            job_search.with_job_search(
-                clients=Client.objects.for_team(team).with_list_columns(), month=today
-            ).order_by("last_name", "id")[:50]
-        )
-        assert {c.team.name for c in page} == {team.name}  # no query per row
-    assert {c.pk for c in page if c.js_short} == {made["short"].pk, made["part_time_none"].pk}
-    assert {c.pk: c.js_reported for c in page}[made["short"].pk] == 2
-    assert set(job_search.fallen_short(clients=Client.objects.for_team(team), month=today)) == {
-        made["short"],
-        made["part_time_none"],
-    }
-    # Last month only "short" reported (nine): everyone else with an obligation fell short.
-    assert set(
-        job_search.fallen_short(clients=Client.objects.for_team(team), month=last_month)
-    ) == {
-        made["laid_off_met"],
-        made["part_time_none"],
-        made["legacy_ten"],
-    }
-
-
 def test_a_month_report_is_corrected_not_duplicated(client_a, adviser):
     month = rules.month_start(timezone.localdate())
     job_search_report_record(client=client_a, month=month, applications=1, recorded_by=adviser)
@@ -214,24 +119,6 @@ def test_a_month_report_is_corrected_not_duplicated(client_a, adviser):
         job_search_report_record(
             client=client_a, month=D(2099, 1, 1), applications=1, recorded_by=adviser
         )
-
-
-def test_the_fallen_short_page_lists_the_teams_clients(client, adviser, outsider, obligations):
-    client.login(username=adviser.username, password=PASSWORD)
-    html = client.get(reverse("interviews:fallen_short")).content.decode()
-    assert "Short" in html and "PartTimeNone" in html
-    assert "LaidOffMet" not in html and "Muualla" not in html
-    client.login(username=outsider.username, password=PASSWORD)
-    assert "Muualla" in client.get(reverse("interviews:fallen_short")).content.decode()
-    caseload = client.get(reverse("clients:caseload")).content.decode()
-    assert reverse("interviews:fallen_short") in caseload
-
-
-def test_the_job_search_part_shows_the_obligation(client, adviser, obligations):
-    made, _rows = obligations
-    client.login(username=adviser.username, password=PASSWORD)
-    html = client.get(reverse("interviews:job_search", args=[made["short"].pk])).content.decode()
-    assert "Fallen short this month" in html
 
 
 def test_a_manager_chooses_the_offices_rule_set_on_the_page(client, manager, office):
@@ -257,26 +144,3 @@ def test_only_a_manager_may_choose_a_rule_set(client, request, persona, office):
     post = {"office": office.pk, "code": "nordic_2022", "effective_from": "2026-12-01"}
     assert client.post(url, post).status_code == 403
     assert not OfficeRuleSet.objects.exists()
-
-
-def test_the_caseload_marks_and_filters_who_fell_short_this_month(client, adviser, obligations):
-    """The caseload itself: a "Job search 2/4" mark on the rows that fell short, a filter for
-    them that combines with the others, and the same query count with the filter on."""
-    made, _rows = obligations
-    client.force_login(adviser)
-    url = reverse("clients:caseload")
-    page = client.get(url).content.decode()
-    assert "Job search 2/4" in page and "Job search 0/1" in page
-    assert page.count('class="tag short"') == 2
-    with CaptureQueriesContext(connection) as plain:
-        client.get(url)
-    with CaptureQueriesContext(connection) as filtered:
-        response = client.get(url, {"job_search": "on"})
-    names = {c.last_name for c in response.context["page"].object_list}
-    assert names == {made["short"].last_name, made["part_time_none"].last_name}
-    assert response.context["page"].paginator.count == 2
-    assert len(filtered) == len(plain)
-    combined = client.get(url, {"job_search": "on", "status": Status.PART_TIME})
-    assert [c.last_name for c in combined.context["page"].object_list] == [
-        made["part_time_none"].last_name
-    ]

@@ -131,15 +131,49 @@ def test_move_to_the_past_is_refused(client, adviser, client_a):
     assert "An appointment cannot be in the past." in response.content.decode()
 
 
-def test_cancel_is_post_only_and_idempotent(client, adviser, client_a):
+def test_cancel_asks_for_confirmation_and_a_reason_and_is_idempotent(client, adviser, client_a):
     appointment = book(client_a, adviser)
     client.force_login(adviser)
     url = reverse("interviews:appointment_cancel", args=[appointment.pk])
-    assert client.get(url).status_code == 405
-    assert client.post(url).status_code == 302
-    assert client.post(url).status_code == 302
+    page = client.get(url)
+    assert page.status_code == 200 and b'name="reason"' in page.content
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.status == AppointmentStatus.BOOKED  # opening the page cancels nothing
+    refused = client.post(url, {"reason": "  "})
+    assert refused.status_code == 400
+    assert "Say why the appointment is cancelled." in refused.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert client.post(url, {"reason": "The client is ill"}).status_code == 302
+    assert client.post(url, {"reason": "The client is ill"}).status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancel_reason) == (
+        AppointmentStatus.CANCELLED,
+        "The client is ill",
+    )
+
+
+def test_a_cancelled_appointment_is_booked_again_with_its_details(client, adviser, client_a):
+    appointment = book(client_a, adviser, channel=Channel.VIDEO)
+    type(appointment).objects.filter(pk=appointment.pk).update(
+        video_link="https://video.example.fi/r/1", duration_minutes=45
+    )
+    client.force_login(adviser)
+    client.post(
+        reverse("interviews:appointment_cancel", args=[appointment.pk]), {"reason": "Moved away"}
+    )
+    detail = client.get(reverse("clients:detail", args=[client_a.pk])).content.decode()
+    again_url = (
+        f"{reverse('interviews:appointment_book', args=[client_a.pk])}?again={appointment.pk}"
+    )
+    assert again_url in detail and "Moved away" in detail
+    initial = client.get(again_url).context["form"].initial
+    assert (initial["channel"], initial["duration_minutes"], initial["video_link"]) == (
+        Channel.VIDEO,
+        45,
+        "https://video.example.fi/r/1",
+    )
+    assert initial["starts_at"] > timezone.now()
 
 
 def test_no_show_with_one_action(client, adviser, client_a):
@@ -167,7 +201,7 @@ def test_redirect_after_an_action_never_leaves_the_site(client, adviser, client_
     appointment = book(client_a, adviser)
     client.force_login(adviser)
     url = reverse("interviews:appointment_cancel", args=[appointment.pk])
-    response = client.post(url, {"next": "https://evil.example/"})
+    response = client.post(url, {"next": "https://evil.example/", "reason": "Ill"})
     assert response["Location"] == reverse("clients:detail", args=[client_a.pk])
 
 

@@ -44,9 +44,10 @@ def _pages() -> dict[str, tuple[str, str]]:
     }
 
 
-def pages(bench: Bench) -> None:
+def pages_measure(bench: Bench, pages: dict[str, tuple[str, str]]) -> dict[str, dict]:
+    """Each page's p50 and p95 over `bench.requests` requests and its queries, as `username`."""
     results = {}
-    for name, (username, url) in _pages().items():
+    for name, (username, url) in pages.items():
         http = HttpClient()
         http.force_login(bench.users[username])
         first = http.get(url)
@@ -84,8 +85,18 @@ def pages(bench: Bench) -> None:
             f"  {name}: p50 {results[name]['p50_ms']} ms, p95 "
             f"{results[name]['p95_ms']} ms, {len(queries)} queries ({len(times)} requests)"
         )
-    trivial = results["trivial"]
+    return results
+
+
+def ratios(results: dict[str, dict], floor: str, key: str) -> None:
+    """Add each page's p95 as a multiple of page `floor`'s p95, under `key`."""
+    base = results[floor]["p95_ms"]
     for name, figures in results.items():
-        if name != "trivial" and "p95_ms" in figures:
-            figures["p95_ratio_to_trivial"] = round(figures["p95_ms"] / trivial["p95_ms"], 1)
+        if name != floor and "p95_ms" in figures:
+            figures[key] = round(figures["p95_ms"] / base, 1)
+
+
+def pages(bench: Bench) -> None:
+    results = pages_measure(bench, _pages())
+    ratios(results, "trivial", "p95_ratio_to_trivial")
     bench.results["pages"] = results

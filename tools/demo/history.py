@@ -82,6 +82,8 @@ VERSION_COLUMNS = [
     "goal",
     "goal_details",
     "applications_per_month",
+    "job_search_period_months",
+    "job_search_from",
     "follow_up",
     "strengths",
     "needs",
@@ -92,6 +94,14 @@ VERSION_COLUMNS = [
 ACTION_COLUMNS = ["version", "kind", "description", "status", "due_date"]
 # The order of the tables in each flush: a row's references are written before it.
 ORDER = [Client, StatusChange, Appointment, Interview, EmploymentPlan, PlanVersion, PlanAction]
+
+
+def _obligation(status: str, held_day: dt.date) -> tuple[int, int, dt.date]:
+    """(applications, period months, start) of a demo plan version: 4 a month, 1 in three
+    months for part-time work (docs/rules.md), from the first whole month after the day."""
+    if status == Status.PART_TIME:
+        return 1, 3, rules.job_search_default_start(held_day)
+    return (4 if status == Status.UNEMPLOYED else 2), 1, rules.job_search_default_start(held_day)
 
 
 class _Weighted:
@@ -326,7 +336,7 @@ class _ClientHistory:
                     number,
                     goal,
                     "",
-                    4 if status == Status.UNEMPLOYED else 2,
+                    *_obligation(status, held_day),
                     "Monthly report of applications",
                     "Reliable, experienced in customer service",
                     "Up-to-date CV, digital skills",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interviews', '0006_due_run_rules'),
+        ('interviews', '0007_appointment_cancel_reason'),
     ]
 
     operations = [
