@@ -117,25 +117,21 @@ class ClientCreateSerializer(serializers.Serializer):
     registered_on = serializers.DateField(
         required=False, help_text=_("Defaults to today; never in the future.")
     )
-
-    def validate_registered_on(self, value):
-        if value > timezone.localdate():
-            raise serializers.ValidationError(_("A registration date cannot be in the future."))
-        return value
-
-    def validate(self, attrs):
-        adviser = attrs.get("responsible_adviser")
-        if adviser is not None and adviser.membership.team_id != attrs["team"].pk:
-            raise serializers.ValidationError(
-                {"responsible_adviser": [_("The adviser is not a member of that team.")]}
-            )
-        return attrs
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    # The rules (an existing client, the team, the adviser, the dates) are the service's,
+    # clients.services.client_register, which the browser's form calls too.
 
 
 class ClientStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     effective_on = serializers.DateField(
         required=False, help_text=_("Defaults to today; never in the future.")
+    )
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_("An idempotency key: the same key again changes nothing more."),
     )
 
 
@@ -247,10 +243,7 @@ class ClientViewSet(
     def create(self, request, *args, **kwargs):
         data = ClientCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        team = data.validated_data["team"]
-        if not access.may_work_with(request.user, Client(team=team)):
-            raise exceptions.PermissionDenied(_("Only members of the team can add its clients."))
-        client = services.client_create(**data.validated_data, created_by=request.user)
+        client = services.client_register(user=request.user, **data.validated_data)
         return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -270,6 +263,7 @@ class ClientViewSet(
             status=data.validated_data["status"],
             effective_on=data.validated_data.get("effective_on") or timezone.localdate(),
             changed_by=request.user,
+            submission_key=data.validated_data.get("submission_key"),
         )
         return Response(self.get_serializer(client).data)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -12,7 +14,7 @@ from interviews.selectors import CASELOAD_SORTS
 from plans.selectors import fallen_short
 
 from . import identity
-from .models import ClientQuerySet, Status
+from .models import ClientQuerySet, Language, Status
 
 MINE = "mine"
 UNASSIGNED = "unassigned"
@@ -124,10 +126,14 @@ class StatusChangeForm(forms.Form):
     effective_on = forms.DateField(
         label=_("Effective on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    # A one-time key per form: a double submit finds the change the first one made.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
-        kwargs.setdefault("initial", {"effective_on": timezone.localdate()})
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("effective_on", timezone.localdate())
+        initial.setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
 
     def clean_effective_on(self):
@@ -135,3 +141,70 @@ class StatusChangeForm(forms.Form):
         if day > timezone.localdate():
             raise ValidationError(_("A status change cannot start in the future."))
         return day
+
+
+class ClientContactForm(forms.Form):
+    """The client's name, preferred language and contact details (new or edited)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=32,
+        help_text=_("E.g. +358 40 123 4567."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ClientRegisterForm(ClientContactForm):
+    """Registering a new client in the adviser's team. The rules (a valid code, an existing
+    client, the dates) are clients.services.client_register's, as in the API."""
+
+    personal_identity_code = forms.CharField(
+        label=_("Personal identity code"),
+        max_length=20,
+        help_text=_("DDMMYYCZZZQ, e.g. 131052-308T."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    status = forms.ChoiceField(label=_("Job-seeker status"), choices=Status.choices)
+    registered_on = forms.DateField(
+        label=_("Registered as a job seeker on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    responsible_adviser = forms.ChoiceField(label=_("Responsible adviser"), required=False)
+
+    field_order = [
+        "personal_identity_code",
+        "first_name",
+        "last_name",
+        "language",
+        "phone",
+        "email",
+        "address",
+        "status",
+        "registered_on",
+        "responsible_adviser",
+    ]
+
+    def __init__(self, *args, advisers: dict[int, str], **kwargs):
+        """`advisers`: {user id: name} of the team's members."""
+        kwargs.setdefault("initial", {}).setdefault("registered_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.advisers = advisers
+        self.fields["responsible_adviser"].choices = [
+            ("", _("Unassigned")),
+            *((str(pk), name) for pk, name in advisers.items()),
+        ]
+
+    def clean_personal_identity_code(self) -> str:
+        return identity.normalize(self.cleaned_data["personal_identity_code"])

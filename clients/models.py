@@ -239,6 +239,8 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     changed_at = models.DateTimeField(auto_now_add=True)
+    # A form's one-time key: a double submit finds the change it already made.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-effective_on", "-id"]

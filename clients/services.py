@@ -4,24 +4,28 @@ advisers."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import ChangeEvent, ChangeEventKind
 from audit.services import change_record, changes_between, changes_record, field_labels
 from interviews import rules
+from teams import access
 from teams.models import Membership, Team
 from teams.policy import can_move_between_teams
+from teoffice.idempotency import first_with_key
 from teoffice.signals import history_changed
 
 from . import identity
-from .models import Assignment, Client, Status, StatusChange
+from .models import Assignment, Client, Language, Status, StatusChange
 from .selectors import office_schedule_of_team
 
 
@@ -101,6 +105,159 @@ def client_create(
     return client
 
 
+class ClientExists(ValidationError):
+    """The identity code is already a client's. `client` is that client when the user may
+    see it (the page opens it); otherwise None, and the message does not say whose."""
+
+    def __init__(self, client: Client | None) -> None:
+        self.client = client
+        if client is None:
+            message = _("This person is already a client of another team.")
+        else:
+            message = _("This person is already a client: %(name)s.") % {"name": client.full_name}
+        super().__init__({"personal_identity_code": [message]}, code="exists")
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,30}")
+
+
+def _contact_check(*, phone: str, email: str) -> None:
+    if phone and not _PHONE.fullmatch(phone):
+        raise ValidationError(
+            {"phone": _("Enter a phone number in digits, e.g. +358 40 123 4567.")}
+        )
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
+
+
+@transaction.atomic
+def client_register(
+    *,
+    user: AbstractBaseUser,
+    personal_identity_code: str,
+    first_name: str,
+    last_name: str,
+    team: Team,
+    responsible_adviser: AbstractBaseUser | None = None,
+    language: str = "fi",
+    status: str = Status.UNEMPLOYED,
+    registered_on: dt.date | None = None,
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+) -> Client:
+    """Register a new client in `team` (the browser's form and the API alike).
+
+    1. The identity code must be valid (python-stdnum's hetu).
+    2. A code that is already a client's raises ClientExists: with the client when `user`
+       may see it, else without saying whose.
+    3. Only a member of `team` registers its clients (PermissionDenied); the responsible
+       adviser must be a member of it too.
+    4. The registration date is not in the future nor before the birth date.
+    """
+    code = identity.normalize(personal_identity_code)
+    try:
+        identity.validate_hetu(code)
+    except ValidationError as error:
+        raise ValidationError({"personal_identity_code": error.messages}) from None
+    existing = Client.objects.filter(personal_identity_code=code).first()
+    if existing is not None:
+        raise ClientExists(access.scoped(user, Client.objects.filter(pk=existing.pk)).first())
+    if not access.may_work_with(user, Client(team=team)):
+        raise PermissionDenied(_("Only members of the team can add its clients."))
+    if (
+        responsible_adviser is not None
+        and not Membership.objects.filter(user=responsible_adviser, team=team).exists()
+    ):
+        raise ValidationError(
+            {"responsible_adviser": [_("The adviser is not a member of that team.")]}
+        )
+    today = timezone.localdate()
+    registered_on = registered_on or today
+    if registered_on > today:
+        raise ValidationError({"registered_on": _("A registration date cannot be in the future.")})
+    if registered_on < identity.birth_date(code):
+        raise ValidationError(
+            {"registered_on": _("A registration date cannot be before the birth date.")}
+        )
+    _contact_check(phone=phone.strip(), email=email.strip())
+    try:
+        with transaction.atomic():
+            return client_create(
+                personal_identity_code=code,
+                first_name=first_name,
+                last_name=last_name,
+                team=team,
+                status=status,
+                registered_on=registered_on,
+                responsible_adviser=responsible_adviser,
+                language=language,
+                email=email.strip(),
+                phone=phone.strip(),
+                address=address.strip(),
+                created_by=user,
+            )
+    except IntegrityError:
+        # Registered at the same moment by someone else: the unique code decided.
+        existing = Client.objects.filter(personal_identity_code=code).first()
+        if existing is None:
+            raise
+        raise ClientExists(
+            access.scoped(user, Client.objects.filter(pk=existing.pk)).first()
+        ) from None
+
+
+_CONTACT_FIELDS = ["first_name", "last_name", "language", "phone", "email", "address"]
+
+
+@transaction.atomic
+def client_contact_update(
+    *,
+    client: Client,
+    changed_by: AbstractBaseUser,
+    first_name: str,
+    last_name: str,
+    language: str,
+    phone: str,
+    email: str,
+    address: str,
+) -> Client:
+    """Change the client's name, preferred language and contact details; what changed goes
+    into the history (one event, nothing when nothing changed)."""
+    if language not in Language.values:
+        raise ValidationError({"language": _("Unknown language.")})
+    values = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "language": language,
+        "phone": phone.strip(),
+        "email": email.strip(),
+        "address": address.strip(),
+    }
+    for field in ("first_name", "last_name"):
+        if not values[field]:
+            raise ValidationError({field: _("A name cannot be empty.")})
+    _contact_check(phone=values["phone"], email=values["email"])
+
+    def shown(c: Client) -> dict:
+        return {f: getattr(c, f) for f in _CONTACT_FIELDS} | {"language": c.get_language_display()}
+
+    before = shown(client)
+    for field, value in values.items():
+        setattr(client, field, value)
+    changes = changes_between(before, shown(client), labels=field_labels(Client, _CONTACT_FIELDS))
+    if not changes:
+        return client
+    client.save(update_fields=[*_CONTACT_FIELDS, "updated_at"])
+    change_record(
+        client=client, kind=ChangeEventKind.CLIENT_CHANGED, changed_by=changed_by, changes=changes
+    )
+    return client
+
+
 @transaction.atomic
 def client_status_change(
     *,
@@ -108,12 +265,21 @@ def client_status_change(
     status: str,
     effective_on: dt.date,
     changed_by: AbstractBaseUser,
+    submission_key: uuid.UUID | None = None,
 ) -> Client:
-    """Change the job-seeker status; the due date follows from the rule for the new status."""
+    """Change the job-seeker status; the due date follows from the rule for the new status.
+
+    One change per intent: a repeated `submission_key` changes nothing more, and the client
+    row is locked so that two changes at once see each other (the second to the same status
+    is a no-op)."""
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status.")})
     if effective_on > timezone.localdate():
         raise ValidationError({"effective_on": _("A status change cannot start in the future.")})
+    current = Client.objects.select_for_update().only("status", "status_since").get(pk=client.pk)
+    client.status, client.status_since = current.status, current.status_since
+    if first_with_key(StatusChange, submission_key) is not None:
+        return client
     if effective_on < client.registered_on:
         raise ValidationError(
             {"effective_on": _("A status cannot start before the client registered.")}
@@ -131,6 +297,7 @@ def client_status_change(
         new_status=status,
         effective_on=effective_on,
         changed_by=changed_by,
+        submission_key=submission_key,
     )
     old = {"status": client.status, "status_since": client.status_since}
     client.status = status

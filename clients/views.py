@@ -6,6 +6,7 @@ import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from audit.models import AccessAction
@@ -27,7 +28,14 @@ from plans.selectors import plan_history
 from teams import access, policy
 from teams.names import display_name
 
-from .forms import CaseloadFilterForm, CodeSearchForm, StatusChangeForm
+from . import services
+from .forms import (
+    CaseloadFilterForm,
+    ClientContactForm,
+    ClientRegisterForm,
+    CodeSearchForm,
+    StatusChangeForm,
+)
 from .models import Client
 from .selectors import due_explanation, with_rule_set_in_force
 from .services import client_status_change
@@ -137,6 +145,7 @@ def _caseload_render(
         "columns": _caseload_columns(form, sort),
         "sort": sort,
         "today": today,
+        "can_register": policy.membership_of(request.user) is not None,
     }
     template = "clients/caseload.html#results" if wants_fragment(request) else None
     return render(request, template or "clients/caseload.html", context)
@@ -346,6 +355,7 @@ def status_change(request: HttpRequest, pk: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
                 effective_on=form.cleaned_data["effective_on"],
                 changed_by=request.user,
+                submission_key=form.cleaned_data["submission_key"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -355,3 +365,82 @@ def status_change(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "clients/detail.html", _detail_context(request, client, status_form=form)
     )
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """A service's refusal next to the field it names (else above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_http_methods(["GET", "POST"])
+def client_register(request: HttpRequest) -> HttpResponse:
+    """Register a new client in the adviser's own team. A person who is already a client in
+    the adviser's scope is opened instead; one of another team is said to be so, not whose."""
+    membership = policy.membership_of(request.user)
+    if membership is None:
+        raise PermissionDenied(_("Only a team's members register its clients."))
+    team = membership.team
+    members = {
+        u.pk: u
+        for u in get_user_model()
+        .objects.filter(membership__team=team)
+        .order_by("first_name", "last_name", "pk")
+    }
+    advisers = {
+        pk: display_name(u.first_name, u.last_name, u.username) for pk, u in members.items()
+    }
+    form = ClientRegisterForm(
+        request.POST or None,
+        advisers=advisers,
+        initial={"responsible_adviser": str(request.user.pk)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        adviser_id = data.pop("responsible_adviser")
+        try:
+            client = services.client_register(
+                user=request.user,
+                team=team,
+                responsible_adviser=members[int(adviser_id)] if adviser_id else None,
+                **data,
+            )
+        except services.ClientExists as exists:
+            if exists.client is None:
+                _apply_errors(form, exists)
+            else:
+                messages.info(
+                    request,
+                    _("%(name)s is already a client: here is the client's page.")
+                    % {"name": exists.client.full_name},
+                )
+                return redirect("clients:detail", pk=exists.client.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Client registered."))
+            return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/register.html", {"form": form, "team": team})
+
+
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the client's name, preferred language and contact details (team members)."""
+    client = get_client_for_user(request, pk)
+    require_work_with_client(request, client)
+    fields = ["first_name", "last_name", "language", "phone", "email", "address"]
+    form = ClientContactForm(request.POST or None, initial={f: getattr(client, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_contact_update(
+                client=client, changed_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Details saved."))
+            return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/edit.html", {"form": form, "client": client})

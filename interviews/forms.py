@@ -8,7 +8,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
@@ -18,10 +18,12 @@ from partners.services import ReferralInput, ReferralRefused
 from plans.forms import ActionFormSet, PlanForm, plan_initial, plan_input, without_errors
 from plans.selectors import plan_current_version
 from plans.services import PlanConflict
+from teoffice.idempotency import first_with_key
 
 from .choices import Channel, Outcome
-from .models import Appointment
-from .services import AppointmentNotBooked
+from .models import Appointment, Interview
+from .selectors import interviews_on_day
+from .services import AppointmentNotBooked, OffHoursUnconfirmed, not_before_registration
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
@@ -53,6 +55,8 @@ class InterviewForm(forms.Form):
     # The plan version the adviser started from (optimistic locking); blank for a first plan.
     plan_based_on = forms.IntegerField(required=False, widget=forms.HiddenInput)
     appointment = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Shown only when the client already has an interview that day (ask_second_today).
+    second_today = forms.BooleanField(label=_("Yes, log a second interview today"), required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -60,6 +64,7 @@ class InterviewForm(forms.Form):
         initial.setdefault("held_at", this_minute())
         initial.setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        self.ask_second_today = bool(self.data.get(self.add_prefix("second_today")))
 
     def clean_held_at(self) -> dt.datetime:
         held_at = self.cleaned_data["held_at"]
@@ -113,7 +118,44 @@ class InterviewLogForms:
             [self.plan_form.is_valid(), self.actions.is_valid()]
         )
         referral_valid = self.referral_form.is_valid()
-        return self.form.is_valid() and plan_valid and referral_valid
+        interview_valid = self.form.is_valid() and self._after_registration()
+        return interview_valid and plan_valid and referral_valid and self._second_today_ok()
+
+    def _after_registration(self) -> bool:
+        """Said at once, with the plan's errors, though the service refuses it too."""
+        try:
+            not_before_registration(self.client, self.form.cleaned_data["held_at"], "held_at")
+        except ValidationError as error:
+            self.form.add_error(None, error)
+            return False
+        return True
+
+    def _second_today_ok(self) -> bool:
+        """A new interview on a day the client already has one (back and resubmit, or a
+        second tab) is saved only once the adviser confirms it. A repeat of the same form
+        (its key already used) is not asked: the service returns the first interview."""
+        data = self.form.cleaned_data
+        if data.get("appointment"):
+            return True  # the appointment is the intent: the service refuses a second outcome
+        if data.get("second_today") or first_with_key(Interview, data["submission_key"]):
+            return True
+        day = timezone.localdate(data["held_at"])
+        earlier = interviews_on_day(client=self.client, day=day)
+        if not earlier:
+            return True
+        self.form.ask_second_today = True
+        self.form.add_error(
+            "held_at",
+            gettext_now(
+                "An interview of this client is already logged on %(day)s at %(time)s. "
+                "Log a second interview that day?"
+            )
+            % {
+                "day": formats.date_format(day, "SHORT_DATE_FORMAT"),
+                "time": formats.time_format(timezone.localtime(earlier[0].held_at), "TIME_FORMAT"),
+            },
+        )
+        return False
 
     def interview_values(self) -> dict:
         """The arguments of services.interview_log that the forms give."""
@@ -190,10 +232,16 @@ class AppointmentForm(forms.Form):
         help_text=_("For a video meeting."),
     )
     adviser = forms.ChoiceField(label=_("Adviser"))
+    # Shown only after the service warned of a time outside office hours (ask_book_anyway).
+    book_anyway = forms.BooleanField(label=_("Book anyway"), required=False)
+    # A one-time key per form: a double submit finds the appointment the first one booked.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, advisers, **kwargs):
         kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        self.ask_book_anyway = bool(self.data.get(self.add_prefix("book_anyway")))
         self.advisers = {str(u.pk): u for u in advisers}
         self.fields["adviser"].choices = [
             (pk, u.get_full_name() or u.get_username()) for pk, u in self.advisers.items()
@@ -216,6 +264,13 @@ class AppointmentForm(forms.Form):
     @property
     def chosen_adviser(self):
         return self.advisers[self.cleaned_data["adviser"]]
+
+    def refused(self, error: ValidationError) -> None:
+        """Show why the service refused: next to the time for a clash or an unconfirmed
+        time outside office hours (then with the "Book anyway" box)."""
+        if isinstance(error, OffHoursUnconfirmed):
+            self.ask_book_anyway = True
+        self.add_error(None, error)
 
 
 class AppointmentCancelForm(forms.Form):

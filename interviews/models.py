@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -45,6 +47,8 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     booked_at = models.DateTimeField(auto_now_add=True)
+    # A form's one-time key: a double submit finds the appointment it already booked.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     cancel_reason = models.CharField(
         _("reason for cancelling"), max_length=300, blank=True, db_default=""
     )
@@ -74,6 +78,10 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.starts_at:%Y-%m-%d %H:%M} ({self.get_channel_display()})"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
 
 
 class InterviewQuerySet(models.QuerySet):
@@ -278,6 +286,8 @@ class ContactAttempt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(db_default=Now(), editable=False)
+    # A form's one-time key: a double submit finds the attempt it already recorded.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = ContactAttemptQuerySet.as_manager()
 

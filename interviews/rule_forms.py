@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,12 @@ class ContactAttemptForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+    # A one-time key per form: a double submit finds the attempt the first one recorded.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
 
 
 class JobSearchReportForm(forms.Form):

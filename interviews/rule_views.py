@@ -49,6 +49,7 @@ def contact_attempts(request: HttpRequest, client_pk: int) -> HttpResponse:
                     result=data["result"],
                     notice_sent_at=data["notice_sent_at"],
                     notes=data["notes"],
+                    submission_key=data["submission_key"],
                 )
             except ValidationError as error:
                 _apply_errors(form, error)

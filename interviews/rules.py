@@ -426,3 +426,36 @@ def job_search_short(obligation: int | None, reported: int | None) -> bool:
     """Whether the last ended period fell short, from the SQL figures js_obligation and
     js_last_reported (None: no obligation, or no period has ended): what `js_short` says."""
     return obligation is not None and reported is not None and reported < obligation
+
+
+# --- Office hours --------------------------------------------------------------------------
+# Appointments are booked on working days within these hours (Europe/Helsinki). A time
+# outside them is not refused, but the adviser confirms it ("book anyway").
+OFFICE_OPENS = dt.time(8, 0)
+OFFICE_CLOSES = dt.time(16, 0)
+
+
+class OffHours(enum.StrEnum):
+    WEEKEND = "weekend"
+    HOLIDAY = "holiday"
+    HOURS = "hours"
+
+
+def off_hours(starts: dt.datetime, ends: dt.datetime) -> tuple[OffHours, dt.date] | None:
+    """Why the local times `starts`–`ends` fall outside office hours, with the day that
+    makes it so, or None within them: a weekend, a Finnish public holiday, or before
+    OFFICE_OPENS / after OFFICE_CLOSES (also an appointment running over midnight)."""
+    day = starts.date()
+    if day.weekday() >= 5:
+        return OffHours.WEEKEND, day
+    if not is_working_day(day):
+        return OffHours.HOLIDAY, day
+    if starts.time() < OFFICE_OPENS or ends.date() != day or ends.time() > OFFICE_CLOSES:
+        return OffHours.HOURS, day
+    return None
+
+
+def holiday_name(day: dt.date, language: str) -> str:
+    """The public holiday's name in `language` (fi, sv, else English), or ""."""
+    code = {"fi": "fi", "sv": "sv_FI"}.get(language, "en_US")
+    return holidays.Finland(years=day.year, language=code).get(day) or ""

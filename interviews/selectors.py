@@ -24,7 +24,7 @@ from plans.selectors import (
 )
 
 from .choices import AppointmentStatus, DueState
-from .models import Appointment, ContactAttempt
+from .models import Appointment, ContactAttempt, Interview
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -212,3 +212,71 @@ def my_work_counts(*, querysets: dict[str, QuerySet], user) -> dict[str, int]:
     }
     row = get_user_model().objects.filter(pk=user.pk).values(**counts).get()
     return {name: row[f"count_{name}"] for name in querysets}
+
+
+# The longest appointment there can be (the model's check): an earlier start that could still
+# overlap is at most this much before.
+_LONGEST = dt.timedelta(minutes=480)
+
+
+def appointment_clash(
+    *,
+    adviser_id: int,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    excluding: int | None = None,
+) -> Appointment | None:
+    """The adviser's first appointment (not cancelled) that overlaps starts_at + duration,
+    or None. One query on the (adviser, starts_at) index; the exact overlap is checked on
+    the few candidates."""
+    ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
+    candidates = (
+        Appointment.objects.filter(
+            adviser_id=adviser_id, starts_at__gt=starts_at - _LONGEST, starts_at__lt=ends_at
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk=excluding)
+        .order_by("starts_at", "id")
+    )
+    for appointment in candidates:
+        if appointment.starts_at + dt.timedelta(minutes=appointment.duration_minutes) > starts_at:
+            return appointment
+    return None
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    day: dt.date
+    appointments: list[Appointment]
+
+
+def adviser_week(*, adviser_id: int, monday: dt.date) -> list[WeekDay]:
+    """The adviser's booked appointments (not cancelled) Monday to Sunday of the week
+    starting `monday`, per day in time order: one query."""
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+    rows = (
+        Appointment.objects.filter(
+            adviser_id=adviser_id,
+            starts_at__gte=start,
+            starts_at__lt=timezone.make_aware(
+                dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min)
+            ),
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("client")
+        .order_by("starts_at", "id")
+    )
+    days = {monday + dt.timedelta(days=i): [] for i in range(7)}
+    for appointment in rows:
+        days[timezone.localdate(appointment.starts_at)].append(appointment)
+    return [WeekDay(day=day, appointments=items) for day, items in days.items()]
+
+
+def interviews_on_day(*, client: Client, day: dt.date) -> list[Interview]:
+    """The client's interviews logged for `day` (Helsinki), earliest first: one query."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return list(
+        client.interviews.filter(
+            held_at__gte=start, held_at__lt=start + dt.timedelta(days=1)
+        ).order_by("held_at", "id")
+    )

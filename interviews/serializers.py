@@ -19,6 +19,18 @@ from .choices import Channel, InterviewKind, Outcome
 from .models import Appointment, ContactAttempt, ContactResult, Interview
 
 
+def submission_key_field() -> serializers.UUIDField:
+    """The optional idempotency key of a write (teoffice.idempotency)."""
+    return serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "An idempotency key: sending the same key again returns what the first request "
+            "made instead of a second one."
+        ),
+    )
+
+
 def _person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -147,6 +159,7 @@ class AppointmentBookSerializer(AppointmentTimeSerializer):
         required=False,
         help_text=_("A member of the client's team; defaults to the caller."),
     )
+    submission_key = submission_key_field()
 
 
 # --- Contact attempts --------------------------------------------------------------------
@@ -192,3 +205,4 @@ class ContactAttemptRecordSerializer(serializers.Serializer):
         help_text=_("When a notice of the contact was sent beforehand; null if none was sent."),
     )
     notes = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    submission_key = submission_key_field()

@@ -11,6 +11,7 @@ urlpatterns = [
         name="appointment_book",
     ),
     path("appointments/", views.appointments, name="appointments"),
+    path("appointments/week/", views.adviser_week, name="adviser_week"),
     path("appointments/<int:pk>/move/", views.appointment_move, name="appointment_move"),
     path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments/<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),

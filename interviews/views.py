@@ -33,6 +33,7 @@ from .selectors import (
     my_work_section,
     upcoming_appointments,
 )
+from .selectors import adviser_week as adviser_week_slots
 
 UPCOMING_DAYS = (1, 7, 14, 30, 90)
 
@@ -154,9 +155,11 @@ def appointment_book(request: HttpRequest, client_pk: int) -> HttpResponse:
                     duration_minutes=form.cleaned_data["duration_minutes"],
                     place=form.cleaned_data["place"],
                     video_link=form.cleaned_data["video_link"],
+                    submission_key=form.cleaned_data["submission_key"],
+                    off_hours_confirmed=form.cleaned_data["book_anyway"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.refused(error)
             else:
                 messages.success(request, _("Appointment booked."))
                 return _redirect(request, reverse("clients:detail", args=[client.pk]))
@@ -206,9 +209,10 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
                     place=form.cleaned_data["place"],
                     video_link=form.cleaned_data["video_link"],
                     moved_by=request.user,
+                    off_hours_confirmed=form.cleaned_data["book_anyway"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.refused(error)
             else:
                 messages.success(request, _("Appointment moved."))
                 return _redirect(request, reverse("clients:detail", args=[client.pk]))
@@ -345,3 +349,37 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "missed_days": MISSED_CONTACT_DAYS,
     }
     return render(request, "interviews/my_work.html", context)
+
+
+@require_GET
+def adviser_week(request: HttpRequest) -> HttpResponse:
+    """An adviser's booked slots Monday to Sunday, a list per day (the adviser: `?adviser=`,
+    one the user may see, else the user; the week: `?week=2026-W50`, else this week).
+    A slot names its client only when the user may see that client."""
+    advisers = list(policy.advisers_visible_to(request.user).order_by("first_name", "last_name"))
+    by_pk = {str(u.pk): u for u in advisers}
+    adviser = by_pk.get(request.GET.get("adviser", ""), request.user)
+    today = timezone.localdate()
+    try:
+        monday = dt.datetime.strptime(request.GET.get("week", "") + "-1", "%G-W%V-%u").date()
+    except ValueError:
+        monday = today - dt.timedelta(days=today.weekday())
+    days = adviser_week_slots(adviser_id=adviser.pk, monday=monday)
+    visible = set(
+        Client.objects.visible_to(request.user)
+        .filter(pk__in=[a.client_id for d in days for a in d.appointments])
+        .values_list("pk", flat=True)
+    )
+    access_record(request=request, clients=sorted(visible), action=access_action_for(request))
+    context = {
+        "adviser": adviser,
+        "advisers": advisers,
+        "days": days,
+        "visible": visible,
+        "monday": monday,
+        "week": monday.strftime("%G-W%V"),
+        "previous": (monday - dt.timedelta(days=7)).strftime("%G-W%V"),
+        "next": (monday + dt.timedelta(days=7)).strftime("%G-W%V"),
+        "today": today,
+    }
+    return render(request, "interviews/week.html", context)

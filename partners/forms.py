@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,15 @@ class NoColon:
 class ConsentForm(NoColon, forms.ModelForm):
     class Meta:
         model = Consent
-        fields = ["partner", "purpose", "scope", "valid_from", "valid_until", "method"]
+        fields = [
+            "partner",
+            "purpose",
+            "scope",
+            "contact_details",
+            "valid_from",
+            "valid_until",
+            "method",
+        ]
         widgets = {
             "valid_from": DateInput(),
             "valid_until": DateInput(),
@@ -66,6 +76,12 @@ class ReferralForm(NoColon, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only what the client's consent covers."),
     )
+    # A one-time key per form: a double submit finds the referral the first one sent.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
 
 
 class InterviewReferralForm(ReferralForm):
@@ -75,6 +91,7 @@ class InterviewReferralForm(ReferralForm):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("prefix", "referral")
         super().__init__(*args, **kwargs)
+        del self.fields["submission_key"]  # the interview's own key makes it one per intent
         self.fields["service"].empty_label = _("No referral")
         for field in self.fields.values():
             field.required = False

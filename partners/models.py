@@ -111,6 +111,14 @@ class ConsentQuerySet(models.QuerySet):
     def valid_on(self, day: dt.date) -> ConsentQuerySet:
         return self.filter(revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day)
 
+    def cover_contact_details(self, *, client_id: int, partner_id: int, day: dt.date) -> bool:
+        """Whether a consent valid on `day` lets the partner see the client's phone and e-mail."""
+        return (
+            self.valid_on(day)
+            .filter(client_id=client_id, partner_id=partner_id, contact_details=True)
+            .exists()
+        )
+
 
 class Consent(models.Model):
     """The client's consent to share information with one named partner, for a purpose and a
@@ -122,6 +130,11 @@ class Consent(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=300)
     scope = models.TextField(_("information that may be shared"))
+    # What the partner portal shows of the client's own contact details: the phone number and
+    # e-mail address only when the consent says so.
+    contact_details = models.BooleanField(
+        _("contact details (phone, e-mail) may be shared"), default=False
+    )
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     method = models.CharField(_("how given"), max_length=16, choices=ConsentMethod.choices)
@@ -236,6 +249,8 @@ class Referral(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A form's one-time key: a double submit finds the referral it already sent.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = ReferralQuerySet.as_manager()
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,7 +17,7 @@ from audit.services import access_record
 
 from . import services
 from .forms import ClosingReportForm, DeclineForm
-from .models import Partner, Referral, ReferralStatus
+from .models import Consent, Partner, Referral, ReferralStatus
 
 
 def _partner(request: HttpRequest) -> Partner:
@@ -52,6 +53,10 @@ def _detail(
     context = {
         "partner": partner,
         "referral": referral,
+        # The client's phone and e-mail only under a consent that covers contact details.
+        "contact_details": Consent.objects.cover_contact_details(
+            client_id=referral.client_id, partner_id=partner.pk, day=timezone.localdate()
+        ),
         "report_form": report_form or ClosingReportForm(),
         "decline_form": decline_form or DeclineForm(),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client
 from plans.services import plan_action_add, referral_action
 from teams import policy
+from teoffice.idempotency import create_once, first_with_key
 
 from .models import (
     ClosingReport,
@@ -60,6 +62,7 @@ def consent_record(
     valid_until: dt.date,
     method: str,
     recorded_by: AbstractBaseUser,
+    contact_details: bool = False,
 ) -> Consent:
     errors: dict[str, str] = {}
     if valid_until < valid_from:
@@ -79,6 +82,7 @@ def consent_record(
         valid_until=valid_until,
         method=method,
         recorded_by=recorded_by,
+        contact_details=contact_details,
     )
 
 
@@ -118,6 +122,7 @@ def referral_send(
     shared_information: str,
     created_by: AbstractBaseUser,
     add_to_plan: bool = True,
+    submission_key: uuid.UUID | None = None,
 ) -> Referral:
     """Refer a client to a partner's service. Refused without a consent valid today for that
     partner: nothing is shared with a partner without the client's consent.
@@ -126,7 +131,12 @@ def referral_send(
     (plans.services.plan_action_add; none while the client has no plan). A caller that
     saves a plan version in the same transaction passes `add_to_plan=False` and puts
     `plans.services.referral_action(referral)` into that version instead.
+    A repeated `submission_key` returns the referral the first submit sent (the partner
+    gets the data once).
     """
+    existing = first_with_key(Referral, submission_key)
+    if existing is not None:
+        return existing
     today = timezone.localdate()
     consent = (
         Consent.objects.valid_on(today)
@@ -145,7 +155,8 @@ def referral_send(
     if not service.active or not service.partner.active:
         raise ReferralRefused({"service": _("This service is no longer available.")})
     now = timezone.now()
-    with transaction.atomic():
+
+    def create() -> Referral:
         referral = Referral.objects.create(
             client=client,
             partner_id=service.partner_id,
@@ -155,13 +166,16 @@ def referral_send(
             shared_information=shared_information.strip(),
             sent_at=now,
             created_by=created_by,
+            submission_key=submission_key,
         )
         ReferralEvent.objects.create(
             referral=referral, status=ReferralStatus.SENT, at=now, by=created_by
         )
         if add_to_plan:
             plan_action_add(client=client, author=created_by, action=referral_action(referral))
-    return referral
+        return referral
+
+    return create_once(Referral, submission_key, create)[0]
 
 
 # The moment each status change stamps; which status it may come from is the model's

@@ -326,6 +326,10 @@ def job_search_report_record(
     month = month_start(month)
     if month > month_start(timezone.localdate()):
         raise ValidationError({"month": _("A month that has not begun cannot be reported.")})
+    if month < month_start(client.registered_on):
+        raise ValidationError(
+            {"month": _("This month is before the client registered as a job seeker.")}
+        )
     if not 0 <= applications <= 200:
         raise ValidationError({"applications": _("Enter a number from 0 to 200.")})
     report, _created = JobSearchReport.objects.update_or_create(

@@ -19,20 +19,25 @@ from .due_engine import (
     working_calendar_fill,
 )
 from .recording import (
+    AppointmentClash,
     AppointmentNotBooked,
+    OffHoursUnconfirmed,
     appointment_book,
     appointment_cancel,
     appointment_move,
     appointment_no_show,
     contact_attempt_record,
     interview_log,
+    not_before_registration,
 )
 
 __all__ = [
     "CALENDAR_END",
     "CALENDAR_START",
     "DUE_RUN_LOCK_KEY",
+    "AppointmentClash",
     "AppointmentNotBooked",
+    "OffHoursUnconfirmed",
     "appointment_book",
     "appointment_cancel",
     "appointment_move",
@@ -40,6 +45,7 @@ __all__ = [
     "contact_attempt_record",
     "due_states_refresh",
     "interview_log",
+    "not_before_registration",
     "office_rule_set_choose",
     "working_calendar_fill",
 ]

@@ -300,6 +300,14 @@ def client_write(role: str, rel: str) -> str:
     }[rel]
 
 
+def team_member(role: str, rel: str) -> str:
+    """Register a client: a member of a team (into that team); managers and administrators
+    without a team are refused."""
+    if rel == "anonymous":
+        return "login"
+    return "ok" if role in {"adviser", "teammate", "lead", "outsider"} else "denied"
+
+
 def team_read(role: str, rel: str) -> str:
     return client_read(role, rel)
 
@@ -454,6 +462,12 @@ ROUTES: dict[str, Row] = {
     "interviews:appointments": Row(
         "get", lambda o: "/interviews/appointments/", staff_page, objects=False, logs="list"
     ),
+    # An adviser's week: the slots of a client of another team show no name (and log none).
+    "interviews:adviser_week": Row(
+        "get", lambda o: "/interviews/appointments/week/", staff_page, objects=False
+    ),
+    "clients:register": Row("get", lambda o: "/clients/new/", team_member, objects=False),
+    "clients:edit": Row("get", lambda o: f"/clients/{_c(o)}/edit/", client_write, logs="object"),
     # Clients
     "clients:detail": Row("get", lambda o: f"/clients/{_c(o)}/", client_read, logs="object"),
     # The full identity code: the client's team only (a manager sees the masked code).

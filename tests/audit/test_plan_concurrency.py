@@ -133,7 +133,8 @@ def test_two_advisers_saving_the_interview_form_at_once(client_a, adviser, teamm
     for browser in (alice, bob):
         assert browser.get(url).context["form"]["plan_based_on"].value() == 1
     assert alice.post(url, _form("1", "Alice's words")).status_code == 302
-    refused = bob.post(url, _form("1", "Bob's words"))
+    # Bob confirms that his is a second interview that day (the form asks: issue 18).
+    refused = bob.post(url, {**_form("1", "Bob's words"), "second_today": "on"})
     assert refused.status_code == 200
     html = refused.content.decode()
     assert "The plan was revised by Alice Tester while you were editing" in html
@@ -146,6 +147,6 @@ def test_two_advisers_saving_the_interview_form_at_once(client_a, adviser, teamm
     )
     assert details == ["agreed in spring", "Alice's words"]
     # Bob re-submits what he wrote, on top of Alice's version.
-    again = _form("2", "Bob's words")
+    again = {**_form("2", "Bob's words"), "second_today": "on"}
     assert bob.post(url, again).status_code == 302
     assert PlanVersion.objects.filter(plan__client=client_a).latest().goal_details == "Bob's words"

@@ -93,6 +93,9 @@ PAGES: list[PageState] = [
         _interview_errors,
     ),
     PageState("appointments", "adviser", lambda d: "/interviews/appointments/"),
+    PageState("adviser-week", "adviser", lambda d: "/interviews/appointments/week/"),
+    PageState("register-client", "adviser", lambda d: "/clients/new/"),
+    PageState("edit-client", "adviser", lambda d: f"/clients/{d.client}/edit/"),
     PageState(
         "partner-panel-errors",
         "adviser",

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from interviews import rules
 from interviews.choices import AppointmentStatus, Channel, Outcome
 from interviews.models import Appointment
 from interviews.services import appointment_book
@@ -40,9 +41,15 @@ def past(client_obj, adviser, *, hours: float = 1) -> Appointment:
     )
 
 
+def office_slot(days: int, hour: int = 10) -> dt.datetime:
+    """A time within office hours: the first working day from `days` days ahead at `hour`."""
+    day = rules.next_working_day(timezone.localdate() + dt.timedelta(days=days))
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
 def booking_data(adviser, **overrides) -> dict:
     data = {
-        "starts_at": local(timezone.now() + dt.timedelta(days=10)),
+        "starts_at": local(office_slot(10)),
         "duration_minutes": "30",
         "channel": Channel.FACE_TO_FACE,
         "place": "Room 3, Main street 1",
@@ -107,7 +114,7 @@ def test_move_an_appointment(client, adviser, client_a):
     client.force_login(adviser)
     url = reverse("interviews:appointment_move", args=[appointment.pk])
     assert client.get(url).status_code == 200
-    new_time = timezone.now() + dt.timedelta(days=5)
+    new_time = office_slot(5)
     data = booking_data(adviser, starts_at=local(new_time), channel=Channel.VIDEO, place="")
     data["video_link"] = "https://meet.example/abc"
     assert client.post(url, data).status_code == 302

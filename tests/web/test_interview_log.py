@@ -259,6 +259,7 @@ def test_plan_conflict_keeps_the_input_and_says_so(client, adviser, teammate, ov
         plan_based_on=None,
     )
     data = form_data()
+    data["second_today"] = "on"  # the teammate's interview may be the same day
     response = client.post(url(overdue), data)
     html = response.content.decode()
     assert "The plan was revised by" in html
