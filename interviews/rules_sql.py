@@ -438,14 +438,21 @@ def recomputed_steps(today: dt.date, *, held: QuerySet, changes: QuerySet) -> li
     steps = []
     for values in (
         {"last_held_on": held_on, "last_channel": channel, "cycle_since": cycle},
-        {"next_due_date": next_due, "due_state": due_state_expression(today, next_due)},
+        {
+            "next_due_date": next_due,
+            "due_state": due_state_expression(today, next_due),
+            # Kept only for a client with a due date (as in full_recompute_statement).
+            "cycle_since": Case(
+                When(IsNull(next_due, True), then=Value(None, output_field=DateField())),
+                default=F("cycle_since"),
+                output_field=DateField(),
+            ),
+        },
     ):
         same = Q()
         for field, expression in values.items():
             same &= Q(IsNotDistinctFrom(F(field), expression))
         steps.append((values, ~same))
-    # cycle_since is kept only for a client with a due date (as full_recompute_statement).
-    steps.append(({"cycle_since": None}, Q(next_due_date__isnull=True, cycle_since__isnull=False)))
     return steps
 
 
