@@ -20,3 +20,7 @@ class Status(models.TextChoices):
     IN_SERVICE = "in_service", _("In a service")
     EMPLOYED = "employed", _("Employed")
     NOT_JOB_SEEKER = "not_job_seeker", _("No longer a job seeker")
+    # Issue 17: the situations the law's job-search discussions also cover (docs/rules.md).
+    THREATENED = "threatened", _("Threatened with unemployment")
+    SHORTENED_HOURS = "shortened_hours", _("Laid off by shortened working hours")
+    WAGE_SUBSIDY = "wage_subsidy", _("In pay-subsidised work")

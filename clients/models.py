@@ -134,6 +134,10 @@ class Client(models.Model):
     # Kept up to date by clients.services.client_due_refresh and the due engine
     # (interviews.services.due_engine), by the interview rule (interviews.rules).
     last_held_on = models.DateField(_("last interview held on"), null=True, blank=True)
+    # Re-entry (interviews.rules.cycle_start): the day the current job-search cycle began,
+    # when it began before the current status (a return within the rule set's break) and
+    # the client has a due date; None: with the status.
+    cycle_since = models.DateField(_("job-search cycle since"), null=True, blank=True)
     last_channel = models.CharField(
         _("channel of last interview"), max_length=16, choices=Channel.choices, blank=True
     )
@@ -213,6 +217,12 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def cycle_start(self) -> dt.date:
+        """The day the rule counts the job-search cycle from (the status start, or earlier
+        after a short break: cycle_since)."""
+        return self.cycle_since or self.status_since
 
     @property
     def full_name(self) -> str:

@@ -76,6 +76,10 @@ class ClientRowBuilder:
         """The builder for clients of these offices: their rule sets in one query."""
         return cls(today=today, schedules=office_schedules(office_ids=office_ids))
 
+    def rule_set_on(self, office_id: int, day: dt.date) -> rulesets.RuleSet:
+        """The rule set in force on `day` for the office (its choice, else the law's)."""
+        return self._offices.get(office_id, self._default).in_force(day)
+
     def next_due_date(
         self, office_id: int, *, status: str, status_since: dt.date, last_held_on: dt.date | None
     ) -> dt.date | None:

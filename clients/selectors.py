@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Case, F, OuterRef, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 
 from interviews import rules, rulesets
 from teams.models import Office, Team
@@ -55,10 +56,8 @@ def with_rule_set_in_force[Q: QuerySet](queryset: Q) -> Q:
     for the day their next deadline is counted from (the last held interview since the status
     began, else the status start), or None where the law's applies. Part of the query that
     loads the clients: the page's explanation of the due date costs no query of its own."""
-    anchor = Case(
-        When(last_held_on__gte=F("status_since"), then=F("last_held_on")),
-        default=F("status_since"),
-    )
+    since = Coalesce("cycle_since", "status_since")
+    anchor = Case(When(last_held_on__gte=since, then=F("last_held_on")), default=since)
     chosen = (
         Office.objects.filter(
             pk=OuterRef("team__service_line__office_id"),
@@ -82,6 +81,6 @@ def due_explanation(*, client: Client) -> rules.DueExplanation:
     return rules.next_due_explained(
         lambda day: rulesets.in_force(schedule, day),
         status=client.status,
-        status_since=client.status_since,
+        status_since=client.cycle_start,
         last_held_on=client.last_held_on,
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import ChangeEvent, ChangeEventKind
 from audit.services import change_record, changes_between, changes_record, field_labels
-from interviews import rules
+from interviews import rules, rulesets
 from teams import access
 from teams.models import Membership, Team
 from teams.policy import can_move_between_teams
@@ -36,14 +36,36 @@ def client_due_refresh(*, client: Client, today: dt.date | None = None) -> None:
     today = today or timezone.localdate()
     client.next_due_date = rules.next_due_date(
         status=client.status,
-        status_since=client.status_since,
+        status_since=client.cycle_start,
         last_held_on=client.last_held_on,
         schedule=office_schedule_of_team(team_id=client.team_id),
     )
     client.due_state = rules.due_state(client.next_due_date, today)
+    if client.next_due_date is None:  # the cycle's start is kept only while it is used
+        client.cycle_since = None
     client.save(
-        update_fields=["last_held_on", "last_channel", "next_due_date", "due_state", "updated_at"]
+        update_fields=[
+            "last_held_on",
+            "last_channel",
+            "cycle_since",
+            "next_due_date",
+            "due_state",
+            "updated_at",
+        ]
     )
+
+
+def _cycle_since(client: Client) -> dt.date | None:
+    """The start of the client's job-search cycle from its status history (re-entry:
+    interviews.rules.cycle_start), None when it is the status start."""
+    schedule = office_schedule_of_team(team_id=client.team_id)
+    changes = list(
+        client.status_changes.order_by("effective_on", "id").values_list(
+            "effective_on", "new_status"
+        )
+    )
+    start = rules.cycle_start(changes, lambda day: rulesets.in_force(schedule, day))
+    return None if start in (None, client.status_since) else start
 
 
 @transaction.atomic
@@ -302,7 +324,8 @@ def client_status_change(
     old = {"status": client.status, "status_since": client.status_since}
     client.status = status
     client.status_since = effective_on
-    client.save(update_fields=["status", "status_since", "updated_at"])
+    client.cycle_since = _cycle_since(client)
+    client.save(update_fields=["status", "status_since", "cycle_since", "updated_at"])
     change_record(
         client=client,
         kind=ChangeEventKind.STATUS_CHANGED,

@@ -303,7 +303,7 @@ def stage_write(
         [
             user.pk,
             user.pk,
-            InterviewKind.PERIODIC.value,
+            InterviewKind.JOB_SEARCH.value,
             Outcome.HELD.value,
             _("Last interview before teoffice, from an import."),
             stamp,

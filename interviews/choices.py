@@ -13,8 +13,13 @@ class Channel(models.TextChoices):
 
 
 class InterviewKind(models.TextChoices):
-    PERIODIC = "periodic", _("Periodic")
-    INITIAL = "initial", _("Initial")
+    """The kind of discussion; each rule set says which kinds restart the interview clock
+    (interviews.rulesets.RuleSet.clock_kinds). Before issue 17 the periodic interview was
+    "periodic": a data migration made those "job_search"."""
+
+    INITIAL = "initial", _("Initial interview")
+    SUPPLEMENTARY = "supplementary", _("Supplementary job-search discussion")
+    JOB_SEARCH = "job_search", _("Three-monthly job-search discussion")
     OTHER = "other", _("Other")
 
 

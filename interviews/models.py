@@ -7,11 +7,12 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models.functions import Now, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 
+from . import rules_sql
 from .choices import AppointmentStatus, Channel, InterviewKind, Outcome
 
 
@@ -86,6 +87,15 @@ class Appointment(models.Model):
 
 class InterviewQuerySet(models.QuerySet):
     def held(self) -> InterviewQuerySet:
+        """Held discussions of a kind that restarts the clock under the rule set in force on
+        the day each was held, for its client's office (what the due engine counts)."""
+        day = TruncDate("held_at")
+        return self.filter(outcome=Outcome.HELD).filter(
+            rules_sql.clock_kind_expression("kind", day, team="client__team")
+        )
+
+    def held_any_kind(self) -> InterviewQuerySet:
+        """Every held interview, whatever its kind (activity counts them all)."""
         return self.filter(outcome=Outcome.HELD)
 
 
@@ -104,7 +114,7 @@ class Interview(models.Model):
     held_at = models.DateTimeField(_("held at"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     kind = models.CharField(
-        _("kind"), max_length=16, choices=InterviewKind.choices, default=InterviewKind.PERIODIC
+        _("kind"), max_length=16, choices=InterviewKind.choices, default=InterviewKind.JOB_SEARCH
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     duration_minutes = models.PositiveSmallIntegerField(

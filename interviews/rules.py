@@ -6,13 +6,20 @@ interviews.rules_sql, the same rule as SQL expressions for every client at once.
 forms are tested against each other. Both are pure: they import no model (an office's rule
 sets are read by the caller and passed in as a schedule).
 
-The rule (as the 2017 periodic-interview rule put it; each rule set has its own numbers):
-1. Clients whose status is in REQUIRED_STATUSES must be interviewed; others are "not required".
-2. If an interview was held since the client's current status began, the next one is due
-   INTERVIEW_INTERVAL_MONTHS calendar months after it.
-3. Otherwise the first interview is due INTERVIEW_FIRST_WITHIN_DAYS days after the status
-   began (history from before a pause does not count).
-4. Past the due date the client is overdue; within INTERVIEW_DUE_SOON_DAYS of it, due soon.
+The rule (each rule set, interviews.rulesets, has its own numbers and lists):
+1. The deadline is counted from an anchor: the last held discussion of a kind that restarts
+   the clock (the rule set's clock_kinds on the day it was held) since the client's job-search
+   cycle began, else the cycle's start. The rule set in force on the anchor day applies. The
+   callers pass the cycle's start as `status_since`: the status start, or an earlier day when
+   the client came back within the rule set's re-entry break (cycle_start(),
+   Client.cycle_start).
+2. Clients whose status is in that rule set's required_statuses must be interviewed; others
+   are "not required".
+3. After a held discussion, the next one is due the rule set's interval_months calendar months
+   after it (nordic_2022: supplementary discussions first, see below).
+4. Otherwise the first (initial) interview is due first_within_days (calendar or working
+   days) after the status began (history from before a pause does not count).
+5. Past the due date the client is overdue; within INTERVIEW_DUE_SOON_DAYS of it, due soon.
 
 Rule sets (interviews.rulesets): an office may choose another rule set from a date
 (interviews.models.OfficeRuleSet). A deadline is computed under the rule set in force, for
@@ -49,9 +56,7 @@ from django.conf import settings
 from clients.choices import Status
 
 from . import rulesets
-from .choices import DueState
-
-REQUIRED_STATUSES: frozenset[str] = frozenset({Status.UNEMPLOYED, Status.LAID_OFF})
+from .choices import DueState, InterviewKind
 
 
 class DueKind(enum.StrEnum):
@@ -86,20 +91,84 @@ class DueExplanation:
         return self.due != self.counted
 
 
-def interval_months() -> int:
-    return settings.INTERVIEW_INTERVAL_MONTHS
-
-
-def first_within_days() -> int:
-    return settings.INTERVIEW_FIRST_WITHIN_DAYS
-
-
 def due_soon_days() -> int:
     return settings.INTERVIEW_DUE_SOON_DAYS
 
 
-def must_be_interviewed(status: str) -> bool:
-    return status in REQUIRED_STATUSES
+def must_be_interviewed(status: str, rule_set: rulesets.RuleSet) -> bool:
+    """Whether `status` needs job-search discussions under `rule_set`."""
+    return status in rule_set.required_statuses
+
+
+def restarts_clock(kind: str, rule_set: rulesets.RuleSet) -> bool:
+    """Whether a held discussion of `kind` restarts the clock under `rule_set` (the rule set
+    in force on the day it was held)."""
+    return kind in rule_set.clock_kinds
+
+
+def last_clock_day(
+    held: list[tuple[dt.date, str]], rule_set_on: Callable[[dt.date], rulesets.RuleSet]
+) -> dt.date | None:
+    """The last day in `held` ((day, kind) of held discussions) whose kind restarts the clock
+    under the rule set in force that day: what Client.last_held_on stores."""
+    days = [day for day, kind in held if restarts_clock(kind, rule_set_on(day))]
+    return max(days, default=None)
+
+
+StatusHistory = list[tuple[dt.date, str]]  # (effective_on, new status), oldest first
+
+
+def starts_cycle(
+    earlier: StatusHistory, on: dt.date, status: str, rule_set: rulesets.RuleSet
+) -> bool:
+    """Whether a change to `status` on `on` starts a new job-search cycle (a new initial
+    interview), under `rule_set` (in force on `on`), after the `earlier` changes.
+
+    1. A status the rule set does not require starts nothing.
+    2. Without a re-entry rule (reentry_break_months None) every change starts over.
+    3. Else the change continues the cycle when a required status (of this rule set) ended
+       less than reentry_break_months before `on`: moving between required statuses, or
+       coming back after a short break. A required status ends when the next change begins.
+    """
+    if status not in rule_set.required_statuses:
+        return False
+    months = rule_set.reentry_break_months
+    if months is None:
+        return True
+    for index, (_since, previous) in enumerate(earlier):
+        if previous in rule_set.required_statuses:
+            ended = earlier[index + 1][0] if index + 1 < len(earlier) else on
+            if add_months(ended, months) > on:
+                return False
+    return True
+
+
+def cycle_start(
+    changes: StatusHistory,
+    rule_set_on: Callable[[dt.date], rulesets.RuleSet],
+    day: dt.date | None = None,
+) -> dt.date | None:
+    """The day the client's current job-search cycle began, as of `day` (None: every
+    change): the latest change that started a cycle (starts_cycle, under the rule set of its
+    day), or else the start of the status in force. The rule counts from it as from the
+    status start (held discussions since it count; the initial interview is due from it).
+    None when no change is on or before `day`."""
+    changes = [change for change in changes if day is None or change[0] <= day]
+    latest = None
+    for index, (on, status) in enumerate(changes):
+        if starts_cycle(changes[:index], on, status, rule_set_on(on)):
+            latest = on
+    if latest is None and changes:
+        latest = changes[-1][0]
+    return latest
+
+
+def proposed_kind(*, status_since: dt.date, last_held_on: dt.date | None) -> str:
+    """The kind the interview form proposes: an initial interview when none has been held
+    since the status began, else the three-monthly job-search discussion."""
+    if last_held_on is None or last_held_on < status_since:
+        return InterviewKind.INITIAL
+    return InterviewKind.JOB_SEARCH
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -253,13 +322,15 @@ def next_due_explained(
 ) -> DueExplanation:
     """The next interview's due date and why: what next_due_date_by() returns is this
     explanation's `due` (one code path, so the two cannot disagree)."""
-    if not must_be_interviewed(status):
+    after_held = last_held_on is not None and last_held_on >= status_since
+    rule_set = rule_set_on(last_held_on if after_held else status_since)
+    if not must_be_interviewed(status, rule_set):
         return DueExplanation(
             due=None, kind=DueKind.NOT_REQUIRED, anchor=None, rule_set=None, counted=None
         )
-    if last_held_on is not None and last_held_on >= status_since:
-        return _after_held_explained(rule_set_on(last_held_on), status_since, last_held_on)
-    return _first_explained(rule_set_on(status_since), status_since)
+    if after_held:
+        return _after_held_explained(rule_set, status_since, last_held_on)
+    return _first_explained(rule_set, status_since)
 
 
 def due_state(next_due: dt.date | None, today: dt.date) -> DueState:
@@ -272,9 +343,19 @@ def due_state(next_due: dt.date | None, today: dt.date) -> DueState:
     return DueState.OK
 
 
-def covered_on(last_held_on: dt.date | None, day: dt.date) -> bool:
-    """Coverage: the last held interview is at most one interval old on `day`."""
-    return last_held_on is not None and add_months(last_held_on, interval_months()) >= day
+def covered_on(
+    last_held_on: dt.date | None, day: dt.date, schedule: rulesets.Schedule | None = None
+) -> bool:
+    """Coverage: the last held discussion is at most one interval (of the rule set in force
+    on `day`) old on `day`."""
+    months = rulesets.in_force(schedule, day).interval_months
+    return last_held_on is not None and add_months(last_held_on, months) >= day
+
+
+def required_on(status: str, day: dt.date, schedule: rulesets.Schedule | None = None) -> bool:
+    """Coverage's denominator: `status` needs discussions under the rule set in force on
+    `day`."""
+    return must_be_interviewed(status, rulesets.in_force(schedule, day))
 
 
 # --- The job-search obligation --------------------------------------------------------------

@@ -20,6 +20,10 @@ descriptions in docs/rules.md:
 - reform_2026: an initial interview within 10 working days; supplementary conversations
   by need (none scheduled); three-monthly conversations after.
 
+Each rule set also lists who must have discussions (required_statuses), which kinds of held
+discussion restart the clock (clock_kinds) and the re-entry break (reentry_break_months);
+docs/rules.md gives the sources.
+
 Working days and weekend deadlines: see interviews.rules (Act on the Calculation of
 Statutory Time Limits, 150/1930, section 5).
 """
@@ -34,13 +38,30 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from clients.choices import Status
+
+from .choices import InterviewKind
+
 # The rule sets of the law, oldest first: each applies from its in_law_from (the first also
 # to any earlier day). Settings may override only the 2017 rule's numbers (see get()).
 LAW: tuple[str, ...] = ("periodic_2017", "nordic_2022", "reform_2026")
 SETTINGS_RULE = "periodic_2017"
 # Bump when the rule's code changes what it computes (who is required, which interview
 # restarts the clock …): the fingerprint changes, so the next due run recomputes everyone.
-RULE_VERSION = 2
+RULE_VERSION = 3
+
+# Who must have job-search discussions (docs/rules.md, "Who must have them"). 2017: the
+# unemployed (a fully laid-off person counts as unemployed, 916/2012 1:3). From 2.5.2022:
+# Työmarkkinatori's list (the unemployed, those threatened with unemployment, part-time
+# workers, those laid off by shortened working hours, people in pay-subsidised work); HE
+# 108/2025 does not change it, so the 2026 rule keeps it.
+_UNEMPLOYED = frozenset({Status.UNEMPLOYED, Status.LAID_OFF})
+_SEEKERS_2022 = _UNEMPLOYED | {
+    Status.THREATENED,
+    Status.PART_TIME,
+    Status.SHORTENED_HOURS,
+    Status.WAGE_SUBSIDY,
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,15 @@ class RuleSet:
     # extra supplementary conversations, supplementary_every_days apart (None: no such period).
     extra_every_months: int | None
     shift_to_working_day: bool  # a deadline on a weekend or holiday moves to the next working day
+    # The statuses that need job-search discussions under this rule set.
+    required_statuses: frozenset[str]
+    # The kinds of held discussion that restart the clock (the next deadline is counted from
+    # the last one held of these kinds, under the rule set in force on the day it was held).
+    clock_kinds: frozenset[str]
+    # Re-entry: a client coming back to a required status within this many months of the end
+    # of the last required one continues the cycle; after a longer break a new initial
+    # interview is due. None: every change of status starts the cycle over.
+    reentry_break_months: int | None
 
 
 _RULE_SETS: dict[str, RuleSet] = {
@@ -73,6 +103,11 @@ _RULE_SETS: dict[str, RuleSet] = {
         # Kept as the rule has always been computed here (calendar-day deadlines), so the
         # default's figures do not change.
         shift_to_working_day=False,
+        required_statuses=_UNEMPLOYED,
+        # One kind of interview in the law: any held one restarts the clock.
+        clock_kinds=frozenset(InterviewKind.values),
+        # The law counted continuous unemployment: any change starts over (as before).
+        reentry_break_months=None,
     ),
     "nordic_2022": RuleSet(
         code="nordic_2022",
@@ -85,6 +120,12 @@ _RULE_SETS: dict[str, RuleSet] = {
         supplementary_for_months=3,
         extra_every_months=6,
         shift_to_working_day=True,
+        required_statuses=_SEEKERS_2022,
+        # The supplementary discussions are the scheduled part of the cycle: each counts.
+        clock_kinds=frozenset(
+            {InterviewKind.INITIAL, InterviewKind.SUPPLEMENTARY, InterviewKind.JOB_SEARCH}
+        ),
+        reentry_break_months=6,
     ),
     "reform_2026": RuleSet(
         code="reform_2026",
@@ -97,6 +138,11 @@ _RULE_SETS: dict[str, RuleSet] = {
         supplementary_for_months=0,
         extra_every_months=None,
         shift_to_working_day=True,
+        required_statuses=_SEEKERS_2022,
+        # Supplementary discussions are held by need and must not push the three-monthly one
+        # back: counted "from the initial interview or the previous job-search discussion".
+        clock_kinds=frozenset({InterviewKind.INITIAL, InterviewKind.JOB_SEARCH}),
+        reentry_break_months=6,
     ),
 }
 
@@ -122,6 +168,16 @@ def all_rule_sets() -> list[RuleSet]:
     return [get(code) for code in CODES]
 
 
+# Every status some rule set requires, and the kinds that restart the clock under every
+# rule set (the SQL tests a held interview's rule set only for the other kinds).
+ANY_REQUIRED: frozenset[str] = frozenset().union(
+    *(rs.required_statuses for rs in _RULE_SETS.values())
+)
+ALWAYS_CLOCK_KINDS: frozenset[str] = frozenset.intersection(
+    *(rs.clock_kinds for rs in _RULE_SETS.values())
+)
+
+
 Schedule = list[tuple[dt.date, str]]  # (effective from, code), any order
 
 
@@ -130,7 +186,13 @@ def fingerprint() -> str:
     included): when it changes, the due engine's next run recomputes every client (a new
     default or a changed parameter takes effect everywhere, in one set-based run)."""
     parts = [
-        repr([(f.name, getattr(rs, f.name)) for f in dataclasses.fields(rs) if f.name != "label"])
+        repr(
+            [
+                (f.name, sorted(v) if isinstance(v := getattr(rs, f.name), frozenset) else v)
+                for f in dataclasses.fields(rs)
+                if f.name != "label"
+            ]
+        )
         for rs in all_rule_sets()
     ] + [repr(LAW), str(RULE_VERSION)]
     return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]

@@ -74,7 +74,15 @@ class InterviewLogSerializer(serializers.Serializer):
     held_at = DateTimeField(help_text=_("When it was held; never in the future."))
     channel = serializers.ChoiceField(choices=Channel.choices)
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    kind = serializers.ChoiceField(choices=InterviewKind.choices, default=InterviewKind.PERIODIC)
+    kind = serializers.ChoiceField(
+        choices=InterviewKind.choices,
+        required=False,
+        help_text=_(
+            "The kind of discussion. Left out: proposed by the rule (an initial interview when "
+            "none has been held since the status began, else the three-monthly job-search "
+            "discussion)."
+        ),
+    )
     duration_minutes = serializers.IntegerField(
         min_value=1, max_value=480, required=False, allow_null=True
     )

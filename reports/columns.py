@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from interviews import rules
+from interviews import rulesets
 from interviews.choices import Channel
 
 LEVEL_LABELS = {
@@ -30,7 +31,8 @@ class Column:
 
 def columns() -> list[Column]:
     """The report's columns in order, with the definition shown on the page and exports."""
-    interval = rules.interval_months()
+    # Every rule set so far has one interval; the one of the law in force today is shown.
+    interval = rulesets.in_force(None, timezone.localdate()).interval_months
     c = []
     c.append(Column("label", _("Name"), "text", _("The office, service line, team or adviser.")))
     c.append(
@@ -39,9 +41,9 @@ def columns() -> list[Column]:
             _("Must be interviewed"),
             "int",
             _(
-                "Clients whose job-seeker status on the last day of the period requires "
-                "periodic interviews (unemployed or laid off), placed by their team and "
-                "responsible adviser on that day."
+                "Clients whose job-seeker status on the last day of the period needs "
+                "job-search discussions under the interview rule in force that day, placed by "
+                "their team and responsible adviser on that day."
             ),
         )
     )

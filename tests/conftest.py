@@ -18,7 +18,7 @@ from django.utils import timezone
 from clients import identity
 from clients.models import Client, Status
 from interviews import rules
-from interviews.choices import Channel, Outcome
+from interviews.choices import Channel, InterviewKind, Outcome
 from interviews.models import Interview
 from teams.models import ManagerScope, Membership, Office, Role, ServiceLine, Team
 
@@ -89,7 +89,13 @@ def make_client(team: Team, **fields) -> Client:
 
 
 def make_interview(
-    client: Client, adviser, *, held_on: dt.date, outcome=Outcome.HELD, channel=Channel.PHONE
+    client: Client,
+    adviser,
+    *,
+    held_on: dt.date,
+    outcome=Outcome.HELD,
+    channel=Channel.PHONE,
+    kind=InterviewKind.JOB_SEARCH,
 ) -> Interview:
     # 10:00 that day, or now if that is still to come (the database refuses a future time).
     held_at = min(timezone.make_aware(dt.datetime.combine(held_on, dt.time(10))), timezone.now())
@@ -99,6 +105,7 @@ def make_interview(
         recorded_by=adviser,
         held_at=held_at,
         channel=channel,
+        kind=kind,
         outcome=outcome,
         duration_minutes=30 if outcome == Outcome.HELD else None,
     )

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client
+from clients.models import Client, StatusChange
 from teams.models import Office
 from teoffice.signals import history_changed
 
@@ -69,14 +69,25 @@ def due_states_refresh(*, today: dt.date | None = None, full: bool = False) -> D
             )
         if full and connection.vendor == "postgresql":
             sql, params = rules_sql.full_recompute_statement(
-                today, connection, clients=Client.objects.all(), held=Interview.objects.held()
+                today,
+                connection,
+                clients=Client.objects.all(),
+                held=Interview.objects.held(),
+                changes=StatusChange.objects.all(),
             )
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 changed = cursor.rowcount
         elif full:
-            values, differs = rules_sql.recomputed_columns(today, held=Interview.objects.held())
-            changed = Client.objects.filter(differs).update(**values)
+            changed_ids: set[int] = set()
+            steps = rules_sql.recomputed_steps(
+                today, held=Interview.objects.held(), changes=StatusChange.objects.all()
+            )
+            for values, differs in steps:
+                rows = Client.objects.filter(differs)
+                changed_ids.update(rows.values_list("pk", flat=True))
+                rows.update(**values)
+            changed = len(changed_ids)
         else:
             changed = Client.objects.filter(rules_sql.stale_due_state_filter(today)).update(
                 due_state=rules_sql.due_state_expression(today)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from audit.models import ChangeEventKind
 from audit.services import change_record, changes_between, field_labels
 from clients.models import Client
+from clients.selectors import office_schedule_of_team
 from clients.services import client_due_refresh
 from partners.services import ReferralInput, ReferralRefused, referral_send
 from plans.services import PlanInput, plan_revise, referral_action
@@ -25,7 +26,7 @@ from teams.models import Membership
 from teoffice.idempotency import create_once, first_with_key
 from teoffice.signals import history_changed
 
-from .. import rules
+from .. import rules, rulesets
 from ..choices import AppointmentStatus, InterviewKind, Outcome
 from ..models import Appointment, ContactAttempt, Interview
 from ..selectors import appointment_clash
@@ -83,7 +84,7 @@ def interview_log(
     held_at: dt.datetime,
     channel: str,
     outcome: str,
-    kind: str = InterviewKind.PERIODIC,
+    kind: str | None = None,
     duration_minutes: int | None = None,
     notes: str = "",
     appointment: Appointment | None = None,
@@ -108,6 +109,12 @@ def interview_log(
     if appointment is not None and appointment.status != AppointmentStatus.BOOKED:
         raise AppointmentNotBooked()
     held_at = held_at.replace(second=0, microsecond=0)  # interviews are kept to the minute
+    if not kind:  # the rule's proposal from the client's state (the form shows the same)
+        kind = rules.proposed_kind(
+            status_since=client.cycle_start, last_held_on=client.last_held_on
+        )
+    if kind not in InterviewKind.values:
+        raise ValidationError({"kind": _("Unknown kind of discussion.")})
     if held_at > timezone.now():
         raise ValidationError({"held_at": _("An interview cannot be held in the future.")})
     not_before_registration(client, held_at, "held_at")
@@ -141,7 +148,9 @@ def interview_log(
             appointment.save(update_fields=["status"])
         if outcome == Outcome.HELD:
             held_on = timezone.localdate(held_at)
-            if client.last_held_on is None or held_on >= client.last_held_on:
+            schedule = office_schedule_of_team(team_id=client.team_id)
+            counts = rules.restarts_clock(kind, rulesets.in_force(schedule, held_on))
+            if counts and (client.last_held_on is None or held_on >= client.last_held_on):
                 client.last_held_on = held_on
                 client.last_channel = channel
             if referral is not None:

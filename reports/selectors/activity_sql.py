@@ -8,7 +8,7 @@ import datetime as dt
 from django.db import connection
 
 from clients.models import Assignment, Client, Status, StatusChange
-from interviews import rules
+from interviews import rulesets
 from interviews.choices import AppointmentStatus, Outcome
 from interviews.models import Appointment, Interview
 from plans.models import ActionKind, ActionStatus, EmploymentPlan, PlanAction, PlanVersion
@@ -47,7 +47,7 @@ def _events_sql(
         sql_table(PlanVersion),
         sql_table(EmploymentPlan),
     )
-    required, started = list(rules.REQUIRED_STATUSES), list(STARTED_ACTION)
+    required, started = sorted(rulesets.ANY_REQUIRED), list(STARTED_ACTION)
     previous = (
         f"(SELECT p.held_at FROM {interviews} p WHERE p.client_id = i.client_id "
         "AND p.outcome = %s AND (p.held_at < i.held_at OR (p.held_at = i.held_at AND p.id < i.id)) "

@@ -4,13 +4,15 @@ The team dashboard, the coverage report and its exports, and the API all call th
 
 Definitions, for a day D (all dates local, in settings.TIME_ZONE):
 1. **Must be interviewed on D**: the client's status on D (the latest StatusChange with
-   effective_on <= D) is one the interview rule requires (interviews.rules.REQUIRED_STATUSES).
-   A client with no status change on or before D was not yet registered and is not counted.
+   effective_on <= D) is one the rule set in force on D requires (its required_statuses, for
+   the office of the client's team on D: interviews.rules.required_on). A client with no
+   status change on or before D was not yet registered and is not counted.
 2. **Team and adviser on D**: from the Assignment history: the destination of the latest move
    on or before D; failing that, the origin of the first move after D; failing that (never
    moved), the client's current team and responsible adviser.
-3. **Covered on D**: the last interview *held* on or before D is at most one interval old
-   (held_on + INTERVIEW_INTERVAL_MONTHS >= D). No-shows and cancellations do not count.
+3. **Covered on D**: the last discussion *held* on or before D, of a kind that restarts the
+   clock (interviews.rules.restarts_clock), is at most one interval of the rule set in force
+   on D old (held_on + interval_months >= D). No-shows and cancellations do not count.
 4. **Overdue on D**: the rule's due date as of D (from the last held interview on or before D
    and the start of the status in force on D) is before D.
 5. **Coverage** = covered / must be interviewed (None when nobody must be interviewed).
@@ -29,11 +31,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, FilteredRelation, Q, Value
 from django.utils import timezone
 
 from clients.models import Client
-from interviews import rules, rules_sql
+from interviews import rules_sql, rulesets
 from teams.models import Team
 
 from ..figures import Figures, Level, Pair
@@ -45,14 +47,17 @@ from .history import coverage_from_history
 def _current(today: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
     """Today's figures from the clients' own columns, which the services keep up to date
     (one GROUP BY over the clients; equal to the history by construction, and tested so)."""
-    clients = Client.objects.filter(status__in=list(rules.REQUIRED_STATUSES))
+    clients = Client.objects.filter(status__in=sorted(rulesets.ANY_REQUIRED)).filter(
+        rules_sql.required_expression("status", Value(today), team="team")
+    )
     if team_ids is not None:
         clients = clients.filter(team__in=team_ids)
+    covered = rules_sql.covered_expression("last_held_on", today, team="team")
     rows = (
         clients.values("team", "responsible_adviser")
         .annotate(
             required=Count("pk"),
-            covered=Count("pk", filter=Q(rules_sql.covered_expression("last_held_on", today))),
+            covered=Count("pk", filter=Q(covered)),
             overdue=Count("pk", filter=Q(next_due_date__lt=today)),
         )
         .order_by()

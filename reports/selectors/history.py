@@ -11,14 +11,12 @@ from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
-    Count,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -28,7 +26,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import LessThan
 
 from clients.models import Assignment, Client, StatusChange
-from interviews import rules, rules_sql
+from interviews import rules_sql, rulesets
 from interviews.choices import Outcome
 from interviews.models import Interview
 from teoffice.db_routing import reading_connection
@@ -47,7 +45,8 @@ def clients_as_of(day: dt.date, clients=None):
         "-effective_on", "-id"
     )
     held = (
-        Interview.objects.filter(client=OuterRef("pk"), outcome=Outcome.HELD, held_at__lt=end)
+        Interview.objects.held()
+        .filter(client=OuterRef("pk"), held_at__lt=end)
         .order_by("-held_at")
         .annotate(day=TruncDate("held_at", tzinfo=LOCAL_ZONE))
     )
@@ -59,7 +58,12 @@ def clients_as_of(day: dt.date, clients=None):
     )
     return clients.annotate(
         status_on=Subquery(status.values("new_status")[:1]),
-        since_on=Subquery(status.values("effective_on")[:1]),
+        # The cycle's start as of `day` (re-entry), else the status start.
+        since_on=Coalesce(
+            rules_sql.cycle_start_expression(StatusChange.objects.all(), day),
+            Subquery(status.values("effective_on")[:1]),
+            output_field=DateField(),
+        ),
         held_on=Subquery(held.values("day")[:1]),
         team_on=Coalesce(
             Subquery(before.values("to_team")[:1]),
@@ -88,36 +92,55 @@ def _candidates(team_ids: Iterable[int] | None):
 
 
 def _history_orm(day: dt.date, team_ids: list[int] | None) -> dict[Pair, Figures]:
-    """As of `day` from the history, with correlated subqueries (any database)."""
+    """As of `day` from the history, with correlated subqueries (any database).
+
+    One statement: the clients' values as of `day` (status, cycle start, last held
+    discussion, team, adviser) in a CTE, and a GROUP BY over it that applies the rule to those
+    values as plain columns (the rule repeats its arguments: the correlated subqueries
+    written into it overflow SQLite's parser stack)."""
     annotated = clients_as_of(day, _candidates(team_ids)).filter(
-        status_on__in=list(rules.REQUIRED_STATUSES)
+        status_on__in=sorted(rulesets.ANY_REQUIRED)
     )
     if team_ids is not None:
         annotated = annotated.filter(team_on__in=team_ids)
-    due_on = rules_sql.next_due_date_expression("status_on", "since_on", "held_on", team="team_on")
-    rows = (
-        annotated.annotate(
-            is_covered=Case(
-                When(rules_sql.covered_expression("held_on", day), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            is_overdue=Case(
-                When(LessThan(due_on, Value(day)), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
+    values = annotated.values("status_on", "since_on", "held_on", "team_on", "adviser_on")
+    values_sql, values_params = values.query.sql_with_params()
+    query = Client.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+
+    def compile_(expression) -> tuple[str, list]:
+        sql, params = compiler.compile(expression.resolve_expression(query))
+        return sql, list(params)
+
+    def ref(name: str, field):
+        return RawSQL(f"x.{name}", (), output_field=field)
+
+    def flag(condition) -> tuple[str, list]:
+        return compile_(
+            Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
         )
-        .values("team_on", "adviser_on")
-        .annotate(required=Count("pk"), covered=Sum("is_covered"), overdue=Sum("is_overdue"))
-        .order_by()
+
+    team = ref("team_on", BigIntegerField())
+    held = ref("held_on", DateField())
+    due = rules_sql.next_due_date_expression(
+        ref("status_on", CharField()), ref("since_on", DateField()), held, team=team
     )
-    return {
-        (r["team_on"], r["adviser_on"]): Figures(
-            r["required"], r["covered"] or 0, r["overdue"] or 0
+    covered_sql, covered_params = flag(rules_sql.covered_expression(held, day, team=team))
+    overdue_sql, overdue_params = flag(LessThan(due, Value(day, output_field=DateField())))
+    required_sql, required_params = flag(
+        rules_sql.required_expression(
+            ref("status_on", CharField()), Value(day, output_field=DateField()), team=team
         )
-        for r in rows
-    }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH x AS ({values_sql}) SELECT x.team_on, x.adviser_on, COUNT(*), "
+            f"SUM({covered_sql}), SUM({overdue_sql}) FROM x WHERE {required_sql} = 1 "
+            "GROUP BY x.team_on, x.adviser_on",
+            [*values_params, *covered_params, *overdue_params, *required_params],
+        )
+        rows = cursor.fetchall()
+    return {(t, a): Figures(n, int(c or 0), int(o or 0)) for t, a, n, c, o in rows}
 
 
 def _history_postgres(
@@ -142,11 +165,31 @@ def _history_postgres(
     def ref(name: str, field):
         return RawSQL(f"x.{name}", (), output_field=field)
 
-    covered_sql, covered_params = compile_(
-        Case(
-            When(rules_sql.covered_expression(ref("held_on", DateField()), day), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
+    def flag(condition) -> tuple[str, list]:
+        return compile_(
+            Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+
+    team_ref = ref("team_id", BigIntegerField())
+    covered_sql, covered_params = flag(
+        rules_sql.covered_expression(ref("held_on", DateField()), day, team=team_ref)
+    )
+    required_sql, required_params = flag(
+        rules_sql.required_expression(
+            ref("status_on", CharField()), Value(day, output_field=DateField()), team=team_ref
+        )
+    )
+    # The held interview's kind must restart the clock under the rule set of its day, for
+    # the office of the client's team (as Interview.objects.held() says it).
+    kind_sql, kind_params = flag(
+        rules_sql.clock_kind_expression(
+            RawSQL("kind", (), output_field=CharField()),
+            RawSQL(local_date_sql("held_at"), (), output_field=DateField()),
+            team=RawSQL(
+                "(SELECT kc.team_id FROM clients_client kc WHERE kc.id = client_id)",
+                (),
+                output_field=BigIntegerField(),
+            ),
         )
     )
     due = rules_sql.next_due_date_expression(
@@ -162,6 +205,14 @@ def _history_postgres(
             output_field=IntegerField(),
         )
     )
+    # The changes on or before `day` that started a job-search cycle, the latest per client.
+    cycles = (
+        rules_sql.cycle_starts(StatusChange.objects.all(), day)
+        .order_by("client_id", "-effective_on", "-id")
+        .distinct("client_id")
+        .values("client_id", "effective_on")
+    )
+    cycles_sql, cycles_params = cycles.query.sql_with_params()
     joins, team, adviser, row_params = row_on_sql(day)
     scope, scope_params = "", []
     within, within_params = "", []
@@ -188,17 +239,20 @@ def _history_postgres(
             SELECT DISTINCT ON (client_id) client_id,
                    {local_date_sql("held_at")} AS day
             FROM interviews_interview WHERE {within}outcome = %s AND held_at < %s
+            AND {kind_sql} = 1
             ORDER BY client_id, held_at DESC, id DESC),
+        cyc AS ({cycles_sql}),
         x AS (
-            SELECT {team} AS team_id, {adviser} AS adviser_id,
-                   st.new_status AS status_on, st.effective_on AS since_on, h.day AS held_on
+            SELECT {team} AS team_id, {adviser} AS adviser_id, st.new_status AS status_on,
+                   COALESCE(cyc.effective_on, st.effective_on) AS since_on, h.day AS held_on
             FROM clients_client c
             JOIN st ON st.client_id = c.id
             LEFT JOIN held h ON h.client_id = c.id
+            LEFT JOIN cyc ON cyc.client_id = c.id
             {joins}
             WHERE st.new_status = ANY(%s) {scope})
         SELECT team_id, adviser_id, count(*), sum({covered_sql}), sum({overdue_sql})
-        FROM x {"WHERE team_id = ANY(%s)" if team_ids is not None else ""}
+        FROM x WHERE {required_sql} = 1 {"AND team_id = ANY(%s)" if team_ids is not None else ""}
         GROUP BY team_id, adviser_id
     """
     params = [
@@ -207,11 +261,14 @@ def _history_postgres(
         *within_params,
         Outcome.HELD,
         end,
+        *kind_params,
+        *cycles_params,
         *row_params,
-        list(rules.REQUIRED_STATUSES),
+        sorted(rulesets.ANY_REQUIRED),
         *scope_params,
         *covered_params,
         *overdue_params,
+        *required_params,
         *([team_ids] if team_ids is not None else []),
     ]
     with reading_connection().cursor() as cursor:

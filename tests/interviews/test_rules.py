@@ -65,9 +65,7 @@ def test_history_from_before_the_current_status_does_not_count():
     assert due == D(2026, 5, 15)
 
 
-@pytest.mark.parametrize(
-    "status", [Status.PART_TIME, Status.IN_SERVICE, Status.EMPLOYED, Status.NOT_JOB_SEEKER]
-)
+@pytest.mark.parametrize("status", [Status.IN_SERVICE, Status.EMPLOYED, Status.NOT_JOB_SEEKER])
 def test_clients_not_required_have_no_due_date(status):
     assert rules.next_due_date(status=status, status_since=D(2026, 1, 1), last_held_on=None) is None
     assert rules.due_state(None, D(2026, 6, 1)) == DueState.NOT_REQUIRED

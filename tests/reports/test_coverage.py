@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clients.models import Assignment, Client, Status, StatusChange
-from interviews import rules
+from interviews import rules, rulesets
 from interviews.choices import Outcome
 from interviews.models import Interview
 from reports.figures import Figures
@@ -103,14 +103,14 @@ def _reference(day: dt.date) -> dict[int, Figures]:
         if not changes:
             continue
         latest = max(changes, key=lambda s: (s.effective_on, s.pk))
-        if not rules.must_be_interviewed(latest.new_status):
+        if not rules.required_on(latest.new_status, day):
             continue
         held = [
-            i.held_at.astimezone(HELSINKI).date()
+            (i.held_at.astimezone(HELSINKI).date(), i.kind)
             for i in client.interviews.all()
             if i.outcome == Outcome.HELD and i.held_at < end
         ]
-        last = max(held, default=None)
+        last = rules.last_clock_day(held, lambda on: rulesets.in_force(None, on))
         moves = sorted(client.assignments.all(), key=lambda a: (a.moved_at, a.pk))
         before = [a for a in moves if a.moved_at < end]
         after = [a for a in moves if a.moved_at >= end]

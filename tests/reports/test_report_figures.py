@@ -321,7 +321,8 @@ def _reference(start: dt.date, end: dt.date) -> dict[int, dict]:
     for team, new, n in _sql(
         "SELECT c.team_id, s.new_status, COUNT(DISTINCT s.client_id) FROM clients_statuschange s "
         "JOIN clients_client c ON c.id = s.client_id WHERE s.effective_on BETWEEN %s AND %s "
-        "AND s.old_status IN ('unemployed', 'laid_off') "
+        "AND s.old_status IN ('unemployed', 'laid_off', 'part_time', 'threatened', "
+        "'shortened_hours', 'wage_subsidy') "
         "AND s.new_status IN ('employed', 'part_time', 'in_service') "
         "GROUP BY c.team_id, s.new_status",
         [start, end],
@@ -347,12 +348,24 @@ def _reference(start: dt.date, end: dt.date) -> dict[int, dict]:
         " AND s.effective_on <= %s ORDER BY s.effective_on DESC, s.id DESC LIMIT 1), "
         "(SELECT s.effective_on FROM clients_statuschange s WHERE s.client_id = c.id "
         " AND s.effective_on <= %s ORDER BY s.effective_on DESC, s.id DESC LIMIT 1), "
+        # The kinds that restart the clock: the initial interview and the job-search
+        # discussion always; a supplementary one before 2026; any kind before 2.5.2022.
         "(SELECT i.held_at FROM interviews_interview i WHERE i.client_id = c.id "
-        " AND i.outcome = 'held' AND i.held_at < %s ORDER BY i.held_at DESC LIMIT 1) "
+        " AND i.outcome = 'held' AND i.held_at < %s AND (i.kind IN ('initial', 'job_search') "
+        "  OR (i.kind = 'supplementary' AND i.held_at < %s) OR i.held_at < %s) "
+        " ORDER BY i.held_at DESC LIMIT 1) "
         "FROM clients_client c",
-        [end, end, until],
+        [
+            end,
+            end,
+            until,
+            dt.datetime(2026, 1, 1, tzinfo=HELSINKI),
+            dt.datetime(2022, 5, 2, tzinfo=HELSINKI),
+        ],
     ):
-        if status not in ("unemployed", "laid_off"):
+        # Who: the unemployed (2017), and from 2.5.2022 also these (docs/rules.md).
+        wider = ("part_time", "threatened", "shortened_hours", "wage_subsidy")
+        if status not in ("unemployed", "laid_off", *(wider if end >= D(2022, 5, 2) else ())):
             continue
         since_day = status_on if isinstance(status_on, dt.date) else D.fromisoformat(status_on)
         last = None if held_at is None else _aware(held_at).astimezone(HELSINKI).date()

@@ -1,6 +1,8 @@
 """Issue 17, point 8: the rule in Python and in SQL agree, over many random cases.
 
-Each seed draws cases (status, status start, last held day, the office's rule-set choices)
+Each seed draws cases (status, status start, last held day, the office's rule-set choices;
+for the engine also each interview's kind, which restarts the clock or not by the rule set of
+its day)
 from 2021–2027, with extra weight on the days where the rule turns: month ends and starts,
 the leap day 29.2.2024, every Finnish public holiday ± 3 days (New Year, Epiphany, Easter,
 May Day, Ascension, Midsummer, All Saints, Independence Day, Christmas), the law's change
@@ -25,11 +27,12 @@ from django.db.models import Value
 from django.db.models.fields import CharField, DateField
 from django.utils import timezone
 
-from clients.models import Client, Status
+from clients.models import Client, Status, StatusChange
 from interviews import rules, rules_sql, rulesets
-from interviews.choices import Channel, Outcome
+from interviews.choices import Channel, InterviewKind, Outcome
 from interviews.models import Interview
 from interviews.services import due_states_refresh, office_rule_set_choose, working_calendar_fill
+from reports.selectors.history import coverage_from_history
 from teams.models import Office, ServiceLine, Team
 from tests.conftest import make_client
 
@@ -61,7 +64,7 @@ def _boundary_days() -> list[dt.date]:
 
 
 BOUNDARY = _boundary_days()
-REQUIRED = sorted(rules.REQUIRED_STATUSES)
+REQUIRED = sorted(rulesets.ANY_REQUIRED)
 
 
 def _clamp(day: dt.date) -> dt.date:
@@ -78,7 +81,7 @@ def _any_day(rng: random.Random, low: dt.date = START) -> dt.date:
 
 
 def _status(rng: random.Random) -> str:
-    """Every status, the ones that need interviews five times as often."""
+    """Every status, the ones some rule set requires five times as often."""
     return rng.choice([*REQUIRED * 4, *Status.values])
 
 
@@ -197,13 +200,14 @@ def test_sql_and_python_agree_over_random_cases(seed, db):
             if python != sql:
                 case = _show(status, since, held, schedule)
                 wrong.append(f"{case}: Python {python}, SQL {sql}")
-            if rules.must_be_interviewed(status):
-                after_held = held is not None and held >= since
-                anchor = held if after_held else since
-                reached.add((rulesets.in_force(schedule, anchor).code, after_held))
+            after_held = held is not None and held >= since
+            rule_set = rulesets.in_force(schedule, held if after_held else since)
+            reached.add((rule_set.code, after_held, rules.must_be_interviewed(status, rule_set)))
     assert wrong == [], _differences(wrong, seed, CASES_PER_SEED, "cases")
-    # The draw reaches every rule set, for a first interview and for one after a held one.
-    assert reached == {(code, after) for code in rulesets.CODES for after in (False, True)}, seed
+    # The draw reaches every rule set, for a first interview and for one after a held one,
+    # for required statuses and for others.
+    everything = {(c, a, r) for c in rulesets.CODES for a in (False, True) for r in (False, True)}
+    assert reached == everything, seed
 
 
 def _at(day: dt.date, rng: random.Random) -> dt.datetime:
@@ -227,10 +231,11 @@ def test_due_engine_stores_what_python_says_for_random_histories(seed, adviser):
         status, since, _held_unused = _case(rng, schedule)
         registered = _clamp(since - dt.timedelta(days=rng.choice([0, 0, 30, 400])))
         client = make_client(team, status=status, status_since=since, registered_on=registered)
-        moments = []
+        held_kinds = []
         for _interview in range(rng.choice([0, 1, 1, 2, 3, 4])):
             held = _held(rng, since) or since
             outcome = rng.choice([Outcome.HELD, Outcome.HELD, Outcome.NO_SHOW, Outcome.CANCELLED])
+            kind = rng.choice(InterviewKind.values)
             held_at = _at(held, rng)
             interviews.append(
                 Interview(
@@ -241,13 +246,17 @@ def test_due_engine_stores_what_python_says_for_random_histories(seed, adviser):
                     # make_interview() records it now, but the day may be after today
                     recorded_at=held_at,
                     channel=rng.choice(Channel.values),
+                    kind=kind,
                     outcome=outcome,
                     duration_minutes=30 if outcome == Outcome.HELD else None,
                 )
             )
             if outcome == Outcome.HELD:
-                moments.append(held_at)
-        last_held_on = timezone.localdate(max(moments)) if moments else None
+                held_kinds.append((timezone.localdate(held_at), kind))
+        # Only the kinds that restart the clock under the rule set of their day count.
+        last_held_on = rules.last_clock_day(
+            held_kinds, lambda day, schedule=schedule: rulesets.in_force(schedule, day)
+        )
         expected[client.pk] = (
             status,
             since,
@@ -289,3 +298,122 @@ def test_due_engine_stores_what_python_says_for_random_histories(seed, adviser):
         ]
         what = f"clients (daily run {later})"
         assert wrong == [], _differences(wrong, seed, len(expected), what)
+
+
+# --- Re-entry: random status histories ----------------------------------------------------
+
+# Gaps between status changes: the same day (a tie, ordered by id), short breaks, and the
+# six-month edge of the re-entry rule (182–184 days, and whole months from month ends).
+GAPS = [0, 1, 14, 31, 60, 120, 150, 181, 182, 183, 184, 185, 200, 400]
+
+
+def _history(rng: random.Random, schedule: rulesets.Schedule) -> rules.StatusHistory:
+    """One to five status changes, each to another status, oldest first."""
+    day = _near_a_change(rng, _any_day(rng), schedule)
+    changes: rules.StatusHistory = []
+    for _index in range(rng.choice([1, 2, 2, 3, 3, 4, 5])):
+        status = _status(rng)
+        while changes and status == changes[-1][1]:
+            status = _status(rng)
+        changes.append((day, status))
+        if rng.random() < 0.4:  # a break of whole months: the six-month edge
+            day = rules.add_months(day, rng.choice([5, 6, 6, 6, 7]))
+        else:
+            day = day + dt.timedelta(days=rng.choice(GAPS))
+        day = _near_a_change(rng, day, schedule) if rng.random() < 0.2 else day
+        if day > END:
+            break
+        day = max(day, changes[-1][0])
+    return changes
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_due_engine_and_history_follow_re_entries_in_random_status_histories(seed, adviser):
+    """Clients with random status histories (returns within and after six months, moves
+    between required statuses, ties on one day) and random interviews of every kind: the
+    full run stores the Python rule's cycle start and due date, and coverage from the
+    history on random days equals the Python rule's figures."""
+    rng = random.Random(seed)
+    offices = _offices(rng, seed)
+    cases = {}
+    rows, interviews = [], []
+    for _index in range(ENGINE_CLIENTS * 2):
+        team, schedule = rng.choice(offices)
+        changes = _history(rng, schedule)
+        (first, _s), (since, status) = changes[0], changes[-1]
+        client = make_client(team, status=status, status_since=since, registered_on=first)
+        previous = ""
+        for on, new in changes:
+            rows.append(
+                StatusChange(client=client, old_status=previous, new_status=new, effective_on=on)
+            )
+            previous = new
+        held = []
+        for _interview in range(rng.choice([0, 1, 2, 3, 4])):
+            anchor = rng.choice(changes)[0]
+            day = _clamp(anchor + dt.timedelta(days=rng.choice([-20, 0, 3, 10, 40, 95, 200])))
+            kind, held_at = rng.choice(InterviewKind.values), _at(day, rng)
+            outcome = rng.choice([Outcome.HELD, Outcome.HELD, Outcome.NO_SHOW])
+            interviews.append(
+                Interview(
+                    client=client,
+                    adviser=adviser,
+                    recorded_by=adviser,
+                    held_at=held_at,
+                    recorded_at=held_at,
+                    channel=Channel.PHONE,
+                    kind=kind,
+                    outcome=outcome,
+                )
+            )
+            if outcome == Outcome.HELD:
+                held.append((timezone.localdate(held_at), kind))
+        cases[client.pk] = (team, schedule, changes, held)
+    StatusChange.objects.bulk_create(rows)  # in order: ids follow the history
+    Interview.objects.bulk_create(interviews)
+
+    def rule_set_on(schedule):
+        return lambda day: rulesets.in_force(schedule, day)
+
+    today = END
+    due_states_refresh(today=today, full=True)
+    stored = {c.pk: c for c in Client.objects.filter(pk__in=cases)}
+    wrong, restarts = [], 0
+    for pk, (_team, schedule, changes, held) in cases.items():
+        cycle = rules.cycle_start(changes, rule_set_on(schedule))
+        last = rules.last_clock_day(held, rule_set_on(schedule))
+        status, since = changes[-1][1], changes[-1][0]
+        due = rules.next_due_date(
+            status=status, status_since=cycle, last_held_on=last, schedule=schedule or None
+        )
+        want = (None if cycle == since or due is None else cycle, last, due)
+        client = stored[pk]
+        got = (client.cycle_since, client.last_held_on, client.next_due_date)
+        if got != want:
+            wrong.append(f"{changes} held {held} schedule {schedule}: Python {want}, SQL {got}")
+        restarts += cycle != since and due is not None
+    assert wrong == [], _differences(wrong, seed, len(cases), "clients (full run)")
+    assert restarts > 5, seed  # the draw reaches continued cycles
+
+    # Coverage from the history on random days: the same rule as of each day.
+    for day in sorted({_any_day(rng, D(2022, 1, 1)) for _ in range(4)} | {D(2026, 6, 30)}):
+        expected: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for _team, schedule, changes, held in cases.values():
+            known = [change for change in changes if change[0] <= day]
+            if not known or not rules.required_on(known[-1][1], day, schedule or None):
+                continue
+            cycle = rules.cycle_start(changes, rule_set_on(schedule), day)
+            last = rules.last_clock_day([h for h in held if h[0] <= day], rule_set_on(schedule))
+            due = rules.next_due_date(
+                status=known[-1][1], status_since=cycle, last_held_on=last, schedule=schedule
+            )
+            figures = expected[_team.pk]
+            figures[0] += 1
+            figures[1] += rules.covered_on(last, day, schedule or None)
+            figures[2] += due is not None and due < day
+        got: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for (team_id, _adviser), figures in coverage_from_history(day).items():
+            got[team_id][0] += figures.required
+            got[team_id][1] += figures.covered
+            got[team_id][2] += figures.overdue
+        assert dict(got) == dict(expected), (seed, day)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import models
 
 from clients.models import Client, Status
 from interviews import rules, rules_sql, rulesets
@@ -129,11 +130,23 @@ def test_months_elapsed_counts_whole_clamped_months(since, day, months):
 
 
 @pytest.mark.parametrize("code", rulesets.CODES)
-@pytest.mark.parametrize(
-    "status", [Status.IN_SERVICE, Status.NOT_JOB_SEEKER, Status.EMPLOYED, Status.PART_TIME]
-)
+@pytest.mark.parametrize("status", [Status.IN_SERVICE, Status.NOT_JOB_SEEKER, Status.EMPLOYED])
 def test_no_interview_is_due_during_a_pause(code, status):
     assert _due(code, D(2026, 3, 2), D(2026, 3, 6), status=status) is None
+
+
+@pytest.mark.parametrize(
+    "status",
+    [Status.PART_TIME, Status.THREATENED, Status.SHORTENED_HOURS, Status.WAGE_SUBSIDY],
+)
+def test_the_law_since_2022_also_requires_part_time_threatened_shortened_and_subsidised(status):
+    # Työmarkkinatori's list (docs/rules.md, "Who must have them"); the 2017 rule named the
+    # unemployed only.
+    assert _due("periodic_2017", D(2026, 3, 2), D(2026, 3, 6), status=status) is None
+    assert _due("nordic_2022", D(2026, 3, 2), D(2026, 3, 6), status=status) == D(2026, 3, 20)
+    assert _due("reform_2026", D(2026, 3, 2), D(2026, 3, 6), status=status) == D(2026, 6, 8)
+    assert rules.required_on(status, D(2026, 3, 2))
+    assert not rules.required_on(status, D(2022, 5, 1))
 
 
 @pytest.mark.parametrize(
@@ -151,8 +164,27 @@ def test_after_a_pause_the_deadline_comes_from_the_rule_not_stale_history(code, 
 
 
 def test_every_rule_set_keeps_the_three_month_interval():
-    # Coverage ("held at most one interval ago") is the same figure under every rule set.
-    assert {rs.interval_months for rs in rulesets.all_rule_sets()} == {rules.interval_months()}
+    # The law's three months; only the 2017 rule's may be changed in settings.
+    assert {rs.interval_months for rs in rulesets.all_rule_sets()} == {3}
+
+
+def test_coverage_of_a_day_uses_the_interval_of_the_rule_set_in_force_that_day(settings, team_a):
+    # The 2017 rule's interval is overridden: a day under it uses 2 months, a day under the
+    # 2026 reform still 3 (one source per parameter: the rule set of the day), in Python and
+    # in SQL.
+    settings.INTERVIEW_INTERVAL_MONTHS = 2
+    cases = [(D(2021, 1, 1), D(2021, 3, 15)), (D(2026, 1, 15), D(2026, 4, 15))]
+    assert [rules.covered_on(held, day) for held, day in cases] == [False, True]
+    client = make_client(team_a)
+    flags = {
+        f"c{index}": models.Case(
+            models.When(rules_sql.covered_expression(models.Value(held), day), then=True),
+            default=False,
+        )
+        for index, (held, day) in enumerate(cases)
+    }
+    got = Client.objects.filter(pk=client.pk).annotate(**flags).values_list(*flags).get()
+    assert list(got) == [False, True]
 
 
 @pytest.mark.parametrize(

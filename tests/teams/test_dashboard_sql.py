@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clients.models import Client, Status
 from clients.services import client_status_change, clients_reassign
-from interviews import rules
+from interviews import rules, rulesets
 from interviews.choices import Channel, Outcome
 from interviews.models import Interview
 from reports.dashboard.office import service_line_overview
@@ -46,20 +46,27 @@ def db_datetime(value: dt.datetime):
 
 def covered_since(today: dt.date) -> dt.date:
     """The earliest last-held day that still covers `today` (held + interval >= today)."""
-    day = today - dt.timedelta(days=40 * rules.interval_months())
-    while rules.add_months(day, rules.interval_months()) < today:
+    months = rulesets.in_force(None, today).interval_months
+    day = today - dt.timedelta(days=40 * months)
+    while rules.add_months(day, months) < today:
         day += dt.timedelta(days=1)
     return day
+
+
+# Who must have job-search discussions under the 2026 reform (docs/rules.md).
+REQUIRED_2026 = (
+    "('unemployed', 'laid_off', 'part_time', 'threatened', 'shortened_hours', 'wage_subsidy')"
+)
 
 
 def today_by_adviser(team_id: int, today: dt.date) -> dict:
     soon = today + dt.timedelta(days=rules.due_soon_days())
     rows = sql(
-        """
+        f"""
         SELECT responsible_adviser_id,
                COUNT(*),
-               SUM(CASE WHEN status IN ('unemployed', 'laid_off') THEN 1 ELSE 0 END),
-               SUM(CASE WHEN status IN ('unemployed', 'laid_off')
+               SUM(CASE WHEN status IN {REQUIRED_2026} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status IN {REQUIRED_2026}
                          AND last_held_on >= %s THEN 1 ELSE 0 END),
                SUM(CASE WHEN next_due_date < %s THEN 1 ELSE 0 END),
                SUM(CASE WHEN next_due_date >= %s AND next_due_date <= %s THEN 1 ELSE 0 END)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from interviews import rules
+from interviews import rules, rulesets
 from interviews.services import due_states_refresh
 
 from .core import Bench, median_of, timed_and_undone, vacuum
@@ -64,9 +64,11 @@ def due_engine(bench: Bench) -> None:
     def full() -> int:
         return due_states_refresh(today=tomorrow, full=True).changed
 
-    months = rules.interval_months()
-    first = rules.first_within_days()
-    required = tuple(rules.REQUIRED_STATUSES)
+    # The floor's simplified rule: the law in force today, calendar days, no look-ups.
+    law = rulesets.get(rulesets.law_code_on(tomorrow))
+    months, first = law.interval_months, law.first_within_days
+    required = tuple(sorted(law.required_statuses))
+    kinds = tuple(sorted(law.clock_kinds))
 
     def full_floor() -> int:
         with connection.cursor() as cursor:
@@ -75,7 +77,7 @@ def due_engine(bench: Bench) -> None:
                 WITH last AS (
                     SELECT DISTINCT ON (client_id) client_id,
                            (held_at AT TIME ZONE %(zone)s)::date AS day, channel
-                    FROM interviews_interview WHERE outcome = 'held'
+                    FROM interviews_interview WHERE outcome = 'held' AND kind IN %(kinds)s
                     ORDER BY client_id, held_at DESC, id DESC),
                 computed AS (
                     SELECT c.id, l.day, COALESCE(l.channel, '') AS channel,
@@ -91,7 +93,13 @@ def due_engine(bench: Bench) -> None:
                         WHEN x.due <= %(soon)s THEN 'due_soon' ELSE 'ok' END
                 FROM computed x WHERE x.id = c.id
                 """,
-                {"zone": settings.TIME_ZONE, "required": required, "day": tomorrow, "soon": soon},
+                {
+                    "zone": settings.TIME_ZONE,
+                    "required": required,
+                    "kinds": kinds,
+                    "day": tomorrow,
+                    "soon": soon,
+                },
             )
             return cursor.rowcount
 

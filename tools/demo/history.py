@@ -22,7 +22,7 @@ from django.db import models
 from clients import identity
 from clients.models import Client, Status, StatusChange
 from clients.rows import CLIENT_COLUMNS, ClientRowBuilder
-from interviews import rules
+from interviews import rules, rulesets
 from interviews.choices import AppointmentStatus, Channel, DueState, InterviewKind, Outcome
 from interviews.models import Appointment, Interview
 from plans.models import ActionStatus, EmploymentPlan, PlanAction, PlanVersion
@@ -160,6 +160,10 @@ class _ClientHistory:
         self.interview_id = self.version_id = self.appointment_id = 0
         self.birth_span = (dt.date(2004, 12, 31) - dt.date(1960, 1, 1)).days
 
+    def _rule_set_on(self, day: dt.date) -> rulesets.RuleSet:
+        """The rule set in force on `day` for the demo office (its choice, else the law's)."""
+        return self.client_rows.rule_set_on(self.office_id, day)
+
     def client(self, cid: int, team_id: int, adviser_id: int) -> None:
         rng, randint, choice, today = self.rng, self.randint, self.choice, self.today
         # Unique codes: the i-th client gets birth day i mod span and a rising individual number.
@@ -179,7 +183,10 @@ class _ClientHistory:
         )
         responsible = adviser_id if rng.random() < 0.92 else None
         held_days = self._interviews(cid, adviser_id, status, registered, status_since)
-        last_held = max((d for d, _c in held_days), default=None)
+        # The last discussion that restarts the clock under the rule set of its day.
+        last_held = rules.last_clock_day(
+            [(d, kind) for d, _c, kind in held_days], self._rule_set_on
+        )
         created = dt.datetime.combine(registered, dt.time(9), HELSINKI)
         client_row = self.client_rows.row(
             office_id=self.office_id,
@@ -197,7 +204,7 @@ class _ClientHistory:
             team_id=team_id,
             responsible_adviser_id=responsible,
             last_held_on=last_held,
-            last_channel=next((c for d, c in reversed(held_days) if d == last_held), ""),
+            last_channel=next((c for d, c, _k in reversed(held_days) if d == last_held), ""),
             created_at=created,
             updated_at=self.now,
         )
@@ -219,16 +226,25 @@ class _ClientHistory:
         """A year of interviews at about the interval, some late, some missed (overdue now):
         the days and channels of the held ones."""
         rng, randint, choice, today = self.rng, self.randint, self.choice, self.today
-        held_days: list[tuple[dt.date, str]] = []
-        # Interviews happen while the client must be interviewed: since the current status
-        # began, or, for a client who has left the cycle, before it did.
-        required = status in rules.REQUIRED_STATUSES
+        held_days: list[tuple[dt.date, str, str]] = []
+        # Interviews happen while the client must be interviewed (under the law in force when
+        # the status began): since the current status began, or, for a client who has left
+        # the cycle, before it did.
+        required = rules.must_be_interviewed(status, self._rule_set_on(status_since))
         cycle_start = status_since if required or status_since == registered else registered
         cycle_end = today if required or status_since == registered else status_since
         day = max(cycle_start, today - dt.timedelta(days=365)) + dt.timedelta(days=randint(3, 20))
         stop_early = rng.random() < 0.22
         while day < cycle_end:
             channel = self.pick_channel(rng)
+            # Now and then a supplementary discussion held by need between the regular ones.
+            kind = (
+                InterviewKind.INITIAL
+                if not held_days
+                else InterviewKind.SUPPLEMENTARY
+                if rng.random() < 0.1
+                else InterviewKind.JOB_SEARCH
+            )
             roll = rng.random()
             outcome = (
                 Outcome.HELD
@@ -248,7 +264,7 @@ class _ClientHistory:
                     adviser_id,
                     held_at,
                     channel,
-                    InterviewKind.INITIAL if not held_days else InterviewKind.PERIODIC,
+                    kind,
                     outcome,
                     randint(20, 60) if outcome == Outcome.HELD else None,
                     choice(NOTES) if outcome == Outcome.HELD else "",
@@ -259,8 +275,10 @@ class _ClientHistory:
                 ),
             )
             if outcome == Outcome.HELD:
-                held_days.append((day, channel))
+                held_days.append((day, channel, kind))
                 step = randint(75, 95) if not stop_early else randint(110, 200)
+                if kind == InterviewKind.SUPPLEMENTARY:
+                    step = randint(14, 30)
             else:
                 step = randint(5, 20)
             day += dt.timedelta(days=step)
@@ -276,12 +294,14 @@ class _ClientHistory:
         created: dt.datetime,
     ) -> None:
         """Registered with a first status, then the current status from status_since (a
-        client unemployed again later was first in a service)."""
+        client who now needs discussions was first in a service, so the current status
+        starts the job-search cycle and the row's cycle_since stays empty; others were
+        first unemployed)."""
         add = self.writer.add
         if status_since == registered:
             add(StatusChange, STATUS_COLUMNS, (cid, "", status, registered, None, created))
             return
-        first = Status.IN_SERVICE if status == Status.UNEMPLOYED else Status.UNEMPLOYED
+        first = Status.IN_SERVICE if status in rulesets.ANY_REQUIRED else Status.UNEMPLOYED
         since_at = dt.datetime.combine(status_since, dt.time(10), HELSINKI)
         add(StatusChange, STATUS_COLUMNS, (cid, "", first, registered, None, created))
         add(StatusChange, STATUS_COLUMNS, (cid, first, status, status_since, adviser_id, since_at))
@@ -316,7 +336,7 @@ class _ClientHistory:
         cid: int,
         adviser_id: int,
         status: str,
-        held_days: list[tuple[dt.date, str]],
+        held_days: list[tuple[dt.date, str, str]],
         created: dt.datetime,
     ) -> None:
         """A plan version for each of the last two held interviews (the latest is current)."""
@@ -325,7 +345,7 @@ class _ClientHistory:
         goal = self.pick_goal(self.rng)
         kinds = self.rng.sample(self.action_kinds, 2)
         first_number = max(1, len(held_days) - 1)
-        for number, (held_day, _channel) in enumerate(held_days[-2:], start=first_number):
+        for number, (held_day, _channel, _kind) in enumerate(held_days[-2:], start=first_number):
             self.version_id += 1
             add(
                 PlanVersion,

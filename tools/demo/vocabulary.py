@@ -115,9 +115,12 @@ STATUS_WEIGHTS = [
     (Status.UNEMPLOYED, 44),
     (Status.LAID_OFF, 5),
     (Status.PART_TIME, 16),
-    (Status.IN_SERVICE, 15),
+    (Status.IN_SERVICE, 10),
     (Status.EMPLOYED, 12),
     (Status.NOT_JOB_SEEKER, 8),
+    (Status.THREATENED, 2),
+    (Status.SHORTENED_HOURS, 2),
+    (Status.WAGE_SUBSIDY, 3),
 ]
 CHANNEL_WEIGHTS = [(Channel.PHONE, 55), (Channel.FACE_TO_FACE, 30), (Channel.VIDEO, 15)]
 LANGUAGE_WEIGHTS = [("fi", 80), ("sv", 6), ("en", 6), ("other", 8)]
