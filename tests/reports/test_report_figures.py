@@ -420,8 +420,8 @@ def test_seeded_office_matches_independent_sql(seeded, start, end, kept):
 
 
 def test_kept_months_are_read_and_a_stale_month_is_computed_again(seeded):
-    """A whole closed month comes from its kept rows while its day is fresh; once history
-    dated in it is written (the day turns stale) it is computed from the data again."""
+    """A whole closed month comes from its kept rows; once history dated in it is written,
+    the kept rows of the client's team (and its line's sums) are rebuilt from the data."""
     from reports.models import ActivityCount, ActivityKind, ActivityLineCount
     from reports.services import coverage_snapshots_refresh
 
@@ -441,12 +441,13 @@ def test_kept_months_are_read_and_a_stale_month_is_computed_again(seeded):
         ActivityCount.objects.filter(pk=row.pk).update(n=row.n + 1)
         teams = report_build(period=october, level="team", team_ids=None).total
         assert teams.held["phone"] == computed.held["phone"] + 1
-        line = lines.first()
+        line = lines.get(service_line_id=row.team.service_line_id)
         ActivityLineCount.objects.filter(pk=line.pk).update(n=line.n + 1)
         read = report_build(period=october, level="office", team_ids=None).total
         assert read.held["phone"] == computed.held["phone"] + 1
-        # A retroactive interview on 15.10. marks the month stale: computed again, with it.
-        client = Client.objects.filter(status=Status.UNEMPLOYED).first()
+        # A retroactive interview on 15.10. for a client of that team rebuilds the team's
+        # kept rows and its line's sums in its transaction: what was kept is true again.
+        client = Client.objects.filter(status=Status.UNEMPLOYED, team_id=row.team_id).first()
         adviser = client.responsible_adviser or make_user("late_adviser")
         from interviews.services import interview_log
 
