@@ -167,7 +167,7 @@ def test_a_double_booking_is_refused_and_a_saturday_asks_first(
     form.locator("#id_starts_at").fill(f"{day:%Y-%m-%d}T10:15")
     form.locator("#id_channel").select_option(Channel.PHONE)
     form.locator("button[type=submit]").click()
-    error = page.locator("form#appointment-form").get_by_text(says["clash"])
+    error = page.locator("#id_starts_at_error").get_by_text(says["clash"])
     expect(error).to_be_visible()
     expect(error).to_contain_text(client_a.full_name)  # a client the adviser may see
     assert Appointment.objects.filter(client=other).count() == 0
@@ -178,7 +178,7 @@ def test_a_double_booking_is_refused_and_a_saturday_asks_first(
     saturday = next_saturday()
     page.locator("#id_starts_at").fill(f"{saturday:%Y-%m-%d}T10:00")
     page.locator("form#appointment-form button[type=submit]").click()
-    expect(page.locator("form#appointment-form").get_by_text(says["weekend"])).to_be_visible()
+    expect(page.locator("#id_starts_at_error").get_by_text(says["weekend"])).to_be_visible()
     assert Appointment.objects.filter(client=other).count() == 0
     shots(page, f"booking-weekend-{lang}-{width}")
     page.get_by_label(says["book_anyway"]).check()

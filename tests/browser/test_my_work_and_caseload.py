@@ -84,11 +84,13 @@ def test_signing_in_lands_on_my_work_and_each_row_is_one_click_from_its_action(
     expect(page.get_by_role("heading", name=words["my_work"], level=1)).to_be_visible()
     assert page.url == f"{live_server.url}/work/"
     assert page.locator("html").get_attribute("lang") == lang
-    # The menu's count, and five sections with one thing each.
+    # The menu's count, and five sections with one thing each (no job-search period has
+    # ended short: the sixth shows 0).
     nav = page.get_by_role("navigation").first
     expect(nav.locator(".count")).to_have_text("5")
-    for heading in page.locator("section.work h2").all():
+    for heading in page.locator("section.work:not(#work-shortfalls) h2").all():
         expect(heading.locator(".count")).to_have_text("1")
+    expect(page.locator("#work-shortfalls h2 .count")).to_have_text("0")
     section = page.locator("#work-interviews")
     expect(section.get_by_role("heading", name=re.compile(words["interviews"]))).to_be_visible()
     _no_sideways_scroll(page)
