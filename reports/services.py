@@ -104,24 +104,28 @@ def kept_figures_rebuild(*, since: dt.date, client_ids: list[int]) -> list[dt.da
     for kept in days:
         if kept.stale:  # the nightly job rebuilds the whole day
             continue
-        pairs = coverage_from_history(kept.day, teams, narrow=True)
         CoverageSnapshot.objects.filter(day=kept, team_id__in=teams).delete()
-        CoverageSnapshot.objects.bulk_create(
-            CoverageSnapshot(
-                day=kept,
-                team_id=team,
-                adviser_id=adviser,
-                required=f.required,
-                covered=f.covered,
-                overdue=f.overdue,
-            )
-            for (team, adviser), f in pairs.items()
-        )
+        _snapshots_write(kept, coverage_from_history(kept.day, teams, narrow=True))
         month = ActivityMonth.objects.filter(day=kept).first()
         if month is not None:
             _activity_teams_rebuild(month, kept.day, teams)
         rebuilt.append(kept.day)
     return rebuilt
+
+
+def _snapshots_write(kept: CoverageDay, pairs: dict) -> None:
+    """Keep the figures per (team, adviser) of a day (its old rows already deleted)."""
+    CoverageSnapshot.objects.bulk_create(
+        CoverageSnapshot(
+            day=kept,
+            team_id=team,
+            adviser_id=adviser,
+            required=f.required,
+            covered=f.covered,
+            overdue=f.overdue,
+        )
+        for (team, adviser), f in pairs.items()
+    )
 
 
 def _activity_teams_rebuild(month: ActivityMonth, last: dt.date, teams: list[int]) -> None:
@@ -154,19 +158,8 @@ def coverage_snapshot_build(day: dt.date) -> CoverageDay:
         day=day, defaults={"computed_at": timezone.now(), "stale": True}
     )
     kept = CoverageDay.objects.select_for_update().get(pk=kept.pk)
-    pairs = coverage_from_history(day)
     CoverageSnapshot.objects.filter(day=kept).delete()
-    CoverageSnapshot.objects.bulk_create(
-        CoverageSnapshot(
-            day=kept,
-            team_id=team,
-            adviser_id=adviser,
-            required=f.required,
-            covered=f.covered,
-            overdue=f.overdue,
-        )
-        for (team, adviser), f in pairs.items()
-    )
+    _snapshots_write(kept, coverage_from_history(day))
     if day == month_end(day):
         activity_month_build(kept)
     kept.computed_at, kept.stale = timezone.now(), False

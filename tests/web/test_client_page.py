@@ -139,7 +139,10 @@ def test_plan_versions_show_what_changed(client, adviser, client_a):
     assert "Work → Training or study" in html
     assert "4 → 2" in html
     assert "Added</span> Work trial: <span data-stored-text>Work trial at a bakery</span>" in html
-    assert "Changed</span> Coaching by a partner: <span data-stored-text>Coaching at Provider</span> — Planned → Done" in html
+    assert (
+        "Changed</span> Coaching by a partner: <span data-stored-text>Coaching at Provider</span> — Planned → Done"
+        in html
+    )
     assert "First version of the plan." in html
 
 
