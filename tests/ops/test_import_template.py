@@ -104,7 +104,9 @@ def test_import_page_lists_the_columns_in_finnish(client, manager):
     client.login(username=manager.username, password=PASSWORD)
     page = client.get(reverse("clients_import:upload")).content.decode()
     table = page[page.index('id="import-columns"') :]
-    assert "<code>henkilötunnus</code>" in table and "(<code>personal_identity_code</code>)" in table
+    assert (
+        "<code>henkilötunnus</code>" in table and "(<code>personal_identity_code</code>)" in table
+    )
     assert "<code>asiantuntija</code>" in table
     assert reverse("clients_import:template_xlsx") in page
 
