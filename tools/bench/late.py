@@ -73,20 +73,25 @@ def late_entries_log(bench: Bench, today: dt.date) -> list[float]:
     """Log the late entries an office makes in a day; each write's seconds."""
     adviser = bench.users["adviser"]
     team = Membership.objects.get(user=adviser).team
-    ours = list(Client.objects.filter(team=team, status=Status.UNEMPLOYED).order_by("id")[:4])
-    theirs = list(
-        Client.objects.filter(status=Status.UNEMPLOYED).exclude(team=team).order_by("id")[:2]
-    )
     month = previous_month(today)
+    # Clients registered before the earliest entry (nothing is held before registration).
+    clients = Client.objects.filter(
+        status=Status.UNEMPLOYED, registered_on__lt=month.start - dt.timedelta(days=310)
+    ).order_by("id")
+    ours = list(clients.filter(team=team)[:4])
+    theirs = list(clients.exclude(team=team)[:2])
     at = lambda day: dt.datetime.combine(_weekday(day), dt.time(10), HELSINKI)  # noqa: E731
-    entries = [
-        # Friday's call on Monday, last month's on the 1st, one from a quarter and a year back.
-        (ours[0], Outcome.HELD, at(month.end)),
-        (ours[1], Outcome.HELD, at(month.start + dt.timedelta(days=10))),
-        (ours[2], Outcome.NO_SHOW, at(month.start - dt.timedelta(days=40))),
-        (ours[3], Outcome.HELD, at(month.start - dt.timedelta(days=300))),
-        *((c, Outcome.HELD, at(month.end - dt.timedelta(days=5))) for c in theirs),
+    # Friday's call on Monday, last month's on the 1st, one from a quarter and a year back.
+    ours_entries = [
+        (Outcome.HELD, at(month.end)),
+        (Outcome.HELD, at(month.start + dt.timedelta(days=10))),
+        (Outcome.NO_SHOW, at(month.start - dt.timedelta(days=40))),
+        (Outcome.HELD, at(month.start - dt.timedelta(days=300))),
     ]
+    entries = [(c, outcome, when) for c, (outcome, when) in zip(ours, ours_entries, strict=False)]
+    entries += [(c, Outcome.HELD, at(month.end - dt.timedelta(days=5))) for c in theirs]
+    if not entries:
+        raise RuntimeError("no client registered long enough ago for the late entries")
     seconds = []
     for client, outcome, held_at in entries:
         started = time.perf_counter()
@@ -94,6 +99,8 @@ def late_entries_log(bench: Bench, today: dt.date) -> list[float]:
             client=client, adviser=adviser, channel="phone", outcome=outcome, held_at=held_at
         )
         seconds.append(time.perf_counter() - started)
+    if not theirs:
+        return seconds
     started = time.perf_counter()
     client_status_change(
         client=theirs[0],
